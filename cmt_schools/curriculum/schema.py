@@ -1,0 +1,244 @@
+"""The shape of a lesson file, validated with pydantic.
+
+A lesson file is TOML, one lesson per file, at ``lessons/<band>/<slug>.toml``. The lesson's
+stable key is ``<band>/<slug>`` (for example ``ks3/03-soothing-breathing``): schedules,
+packs and check-ins refer to lessons by that key, so a slug is never renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+BandKey = Literal["ks2", "ks3", "ks4"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@dataclass(frozen=True)
+class BandRules:
+    """What a band's lessons must respect (product.md, The curriculum)."""
+
+    key: str
+    name: str
+    years: str
+    ages: str
+    lesson_minutes: tuple[int, int]
+    practice_minutes: tuple[int, int]
+    breathe_in: tuple[int, int]
+    breathe_out: tuple[int, int]
+    max_reading_grade: float
+
+
+BAND_RULES: dict[str, BandRules] = {
+    "ks2": BandRules("ks2", "KS2", "Years 3-6", "7-11", (30, 35), (2, 3), (3, 3), (4, 5), 4.5),
+    "ks3": BandRules("ks3", "KS3", "Years 7-9", "11-14", (45, 50), (3, 5), (4, 4), (6, 6), 7.0),
+    "ks4": BandRules("ks4", "KS4", "Years 10-13", "14-18", (50, 60), (5, 8), (4, 5), (6, 7), 9.0),
+}
+
+# Every lesson follows the same anatomy, in this order, each stage once.
+STAGES: tuple[str, ...] = (
+    "arrive",
+    "big_idea",
+    "explore",
+    "practise",
+    "reflect",
+    "try_this_week",
+    "calm_close",
+)
+STAGE_LABELS: dict[str, str] = {
+    "arrive": "Arrive",
+    "big_idea": "Big idea",
+    "explore": "Explore",
+    "practise": "Practise",
+    "reflect": "Reflect",
+    "try_this_week": "Try this week",
+    "calm_close": "Calm close",
+}
+
+# Practices that ask something of the body or the imagination keep to the band's length.
+GUIDED_PRACTICES = {"breathing", "body_scan", "imagery"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Practice(_Strict):
+    kind: Literal["breathing", "timer", "body_scan", "imagery"]
+    name: ShortText
+    minutes: int = Field(ge=1, le=15)
+    breathe_in: int | None = Field(default=None, ge=1, le=8)
+    hold: int = Field(default=0, ge=0, le=3)
+    breathe_out: int | None = Field(default=None, ge=1, le=10)
+    pass_option: Text
+    alternative: Text
+
+    @model_validator(mode="after")
+    def _fits_band(self, info: ValidationInfo) -> Practice:
+        rules = _rules(info)
+        if self.kind == "breathing":
+            if self.breathe_in is None or self.breathe_out is None:
+                raise ValueError("a breathing practice needs breathe_in and breathe_out counts")
+            if rules:
+                _in_range("breathe_in", self.breathe_in, rules.breathe_in, rules)
+                _in_range("breathe_out", self.breathe_out, rules.breathe_out, rules)
+            if self.breathe_out <= self.breathe_in:
+                raise ValueError("the out-breath must be longer than the in-breath")
+        elif self.breathe_in is not None or self.breathe_out is not None:
+            raise ValueError("only a breathing practice has breathe_in/breathe_out counts")
+        if rules and self.kind in GUIDED_PRACTICES:
+            _in_range("minutes", self.minutes, rules.practice_minutes, rules)
+        return self
+
+
+class WorksheetBlock(_Strict):
+    kind: Literal["lines", "draw_box", "tick_list", "sort_table"]
+    prompt: Text
+    lines: int | None = Field(default=None, ge=1, le=20)
+    items: tuple[ShortText, ...] = ()
+    columns: tuple[ShortText, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> WorksheetBlock:
+        if self.kind == "lines" and self.lines is None:
+            raise ValueError("a 'lines' block needs a number of lines")
+        if self.kind == "tick_list" and len(self.items) < 2:
+            raise ValueError("a 'tick_list' block needs at least two items")
+        if self.kind == "sort_table" and (len(self.columns) < 2 or len(self.items) < 2):
+            raise ValueError("a 'sort_table' block needs at least two columns and two items")
+        return self
+
+
+class Worksheet(_Strict):
+    title: ShortText
+    instructions: Text
+    blocks: tuple[WorksheetBlock, ...] = Field(min_length=1)
+
+
+class Step(_Strict):
+    stage: Literal[
+        "arrive", "big_idea", "explore", "practise", "reflect", "try_this_week", "calm_close"
+    ]
+    title: ShortText
+    minutes: int = Field(ge=1, le=40)
+    script: Text
+    pupil_text: Text
+    practice: Practice | None = None
+    worksheet: Worksheet | None = None
+    send: Text | None = None
+    safeguarding: Text | None = None
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+
+class Lesson(_Strict):
+    """One lesson as its file states it, plus the key and band taken from its path."""
+
+    key: str
+    band: BandKey
+    slug: str
+    kind: Literal["core", "extra"]
+    number: int | None = Field(default=None, ge=1, le=8)
+    title: ShortText
+    summary: ShortText
+    minutes: int
+    intentions: tuple[ShortText, ...] = Field(min_length=1)
+    materials: tuple[ShortText, ...] = ()
+    preparation: Text
+    safeguarding: Text
+    steps: tuple[Step, ...]
+    content_version: str = ""
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes_fit_band(cls, minutes: int, info: ValidationInfo) -> int:
+        rules = _rules(info)
+        if rules:
+            _in_range("minutes", minutes, rules.lesson_minutes, rules)
+        return minutes
+
+    @model_validator(mode="after")
+    def _anatomy(self) -> Lesson:
+        if self.kind == "core" and self.number is None:
+            raise ValueError("a core lesson needs its number (1-8)")
+        if self.kind == "extra" and self.number is not None:
+            raise ValueError("an optional extra has no number")
+        stages = tuple(step.stage for step in self.steps)
+        if stages != STAGES:
+            raise ValueError(
+                "steps must follow the lesson anatomy in order: "
+                + ", ".join(STAGES)
+                + f" (found: {', '.join(stages) or 'none'})"
+            )
+        total = sum(step.minutes for step in self.steps)
+        if total != self.minutes:
+            raise ValueError(f"step minutes add up to {total}, but the lesson is {self.minutes}")
+        for step in self.steps:
+            if step.practice and step.practice.minutes > step.minutes:
+                raise ValueError(
+                    f"step '{step.title}': the practice ({step.practice.minutes} min) is longer "
+                    f"than its step ({step.minutes} min)"
+                )
+        return self
+
+    @property
+    def practice_minutes(self) -> int:
+        return sum(step.practice.minutes for step in self.steps if step.practice)
+
+    @property
+    def worksheets(self) -> list[Worksheet]:
+        return [step.worksheet for step in self.steps if step.worksheet]
+
+    @property
+    def label(self) -> str:
+        return f"Lesson {self.number}" if self.number else "Optional extra"
+
+    def pupil_texts(self) -> list[str]:
+        """Everything a pupil reads: projector text and worksheet wording."""
+        texts: list[str] = []
+        for step in self.steps:
+            texts.append(step.pupil_text)
+            if step.worksheet:
+                texts.append(step.worksheet.instructions)
+                texts.extend(block.prompt for block in step.worksheet.blocks)
+        return texts
+
+    def all_texts(self) -> list[str]:
+        """Every sentence of the lesson, for idea and originality checks."""
+        texts = [self.title, self.summary, self.preparation, self.safeguarding]
+        texts += list(self.intentions) + list(self.materials)
+        for step in self.steps:
+            texts += [step.title, step.script, step.pupil_text]
+            texts += [t for t in (step.send, step.safeguarding) if t]
+            if step.practice:
+                texts += [step.practice.pass_option, step.practice.alternative]
+            if step.worksheet:
+                texts += [step.worksheet.title, step.worksheet.instructions]
+                for block in step.worksheet.blocks:
+                    texts += [block.prompt, *block.items, *block.columns]
+        return texts
+
+
+def _rules(info: ValidationInfo) -> BandRules | None:
+    band = (info.context or {}).get("band")
+    return BAND_RULES.get(band) if band else None
+
+
+def _in_range(field: str, value: int, bounds: tuple[int, int], rules: BandRules) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        expected = f"{low}" if low == high else f"{low}-{high}"
+        raise ValueError(f"{field} is {value}; {rules.name} expects {expected}")
