@@ -1,0 +1,105 @@
+"""CMT Schools: Compassionate Mind Training for UK schools."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Defaults, load_or_create_secret_key, normalise_database_url
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance/config.py, CMT_* environment, then `test_config`.
+
+    Nothing here touches the database, the network or the disk beyond reading config and,
+    the first time only, writing the instance's secret key.
+    """
+    instance_path = os.environ.get("CMT_INSTANCE_PATH") or None
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = str(test_config["INSTANCE_PATH"])
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CMT")
+    if os.environ.get("DATABASE_URL") and "CMT_DATABASE_URL" not in os.environ:
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    from .database import init_database
+    from .extensions import csrf, db, limiter, migrate
+
+    init_database(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from .accounts.sessions import init_sessions
+    from .core.access import init_access
+    from .core.errors import init_errors
+    from .core.headers import init_headers
+    from .core.navigation import init_navigation
+
+    init_sessions(app)  # session timeouts run before the access check
+    init_access(app)
+    init_headers(app)
+    init_errors(app)
+    init_navigation(app)
+    _register_blueprints(app)
+
+    from .cli import cmt
+
+    app.cli.add_command(cmt)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    config = app.config
+    url = config.get("DATABASE_URL") or config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "cmt.sqlite3")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .database import sqlite_engine_options
+
+        options = sqlite_engine_options(config["SQLITE_BUSY_TIMEOUT_MS"])
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    else:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+    if config["LOCAL_DEVELOPMENT"]:
+        config["SESSION_COOKIE_SECURE"] = False
+    config["RATELIMIT_ENABLED"] = config.get("RATELIMIT_ENABLED", True)
+    if config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(config["PROXY_FIX_X_FOR"]), x_proto=1)
+    if not app.debug:
+        logging.getLogger("cmt_schools").setLevel(logging.INFO)
+        app.logger.setLevel(logging.INFO)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .home.views import bp as home_bp
+
+    for blueprint in (home_bp, accounts_bp):
+        app.register_blueprint(blueprint)
+    # Models every feature owns must be imported so migrations and create_all see them.
+    from .accounts import models as _accounts_models  # noqa: F401
+    from .audit import models as _audit_models  # noqa: F401

@@ -1,4 +1,4 @@
-"""The curriculum checks behind `flask cmt curriculum check` and `python -m cmt_schools.curriculum`."""
+"""The curriculum checks behind `flask cmt curriculum check` and `python -m ...curriculum`."""
 
 from __future__ import annotations
 
@@ -84,10 +84,14 @@ def band_problems(band: BandCurriculum, source: set[str]) -> list[str]:
     problems += [f"{band.rules.name}: no '{ex}' example" for ex in missing_examples(band)]
     for lesson in band.lessons:
         problems += [f"{lesson.key}: missing idea '{idea}'" for idea in missing_ideas(lesson)]
-        problems += [f"{lesson.key}: copied from a source text: '{run}'"
-                     for run in copied_runs(lesson, source)]
+        problems += [
+            f"{lesson.key}: copied from a source text: '{run}'"
+            for run in copied_runs(lesson, source)
+        ]
         if lacks_support_reminder(lesson):
-            problems.append(f"{lesson.key}: the calm close does not remind pupils of a trusted adult")
+            problems.append(
+                f"{lesson.key}: the calm close does not remind pupils of a trusted adult"
+            )
         if not lesson.worksheets:
             problems.append(f"{lesson.key}: no worksheet")
     return problems
@@ -117,7 +121,8 @@ def check_curriculum(say: Callable[[str], None], root: Path = LESSONS_DIR) -> in
         return 1
     source = load_source_shingles()
     problems: list[str] = []
-    say(f"{'band':<5} {'core':>4} {'extras':>6} {'minutes':>9} {'practice':>9} {'grade':>6} {'max':>5}")
+    columns = ("band", "core", "extras", "minutes", "practice", "grade", "max")
+    say("{:<5} {:>4} {:>6} {:>9} {:>9} {:>6} {:>5}".format(*columns))
     for band in curriculum.bands.values():
         minutes = [lesson.minutes for lesson in band.lessons]
         practice = sum(lesson.practice_minutes for lesson in band.lessons)

@@ -1,0 +1,131 @@
+"""Schools, staff accounts, and the invitation and reset links that let staff set a password."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+NATIONS = {
+    "england": "England",
+    "wales": "Wales",
+    "scotland": "Scotland",
+    "northern_ireland": "Northern Ireland",
+}
+ROLES = {"lead": "School lead", "teacher": "Teacher"}
+
+DEFAULT_SUPPRESSION_THRESHOLD = 10
+DEFAULT_MIN_WAVE_SIZE = 30
+DEFAULT_RETENTION_MONTHS = 24
+DEFAULT_TRUSTED_ADULTS = "your class teacher, or any adult at school you trust"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class School(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    nation: Mapped[str] = mapped_column(String(20), default="england")
+    timezone: Mapped[str] = mapped_column(String(40), default="Europe/London")
+    # Results for a group with fewer answers than this are never shown.
+    suppression_threshold: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_SUPPRESSION_THRESHOLD
+    )
+    # Before/after comparisons need at least this many answers in each wave.
+    min_wave_size: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_WAVE_SIZE)
+    # Raw check-in answers are deleted after this many months (aggregates remain).
+    retention_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_RETENTION_MONTHS)
+    # Who pupils can talk to at school, shown on every check-in's closing screen.
+    trusted_adults: Mapped[str] = mapped_column(Text, default=DEFAULT_TRUSTED_ADULTS)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="school", order_by="User.name")
+    support_contacts: Mapped[list[SupportContact]] = relationship(
+        back_populates="school",
+        order_by="SupportContact.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def nation_label(self) -> str:
+        return NATIONS.get(self.nation, self.nation)
+
+
+class SupportContact(db.Model):
+    """A place to get help, shown to pupils of the bands it is for."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(String(160))
+    for_ks2: Mapped[bool] = mapped_column(Boolean, default=True)
+    for_ks3_ks4: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    school: Mapped[School] = relationship(back_populates="support_contacts")
+
+    def shown_to(self, band: str) -> bool:
+        return self.for_ks2 if band == "ks2" else self.for_ks3_ks4
+
+
+# The defaults a new school starts with; the lead can change them.
+DEFAULT_SUPPORT_CONTACTS = (
+    ("Childline", "Call 0800 1111 for free, any time, or chat at childline.org.uk", True, True),
+    ("Shout", "Text SHOUT to 85258 for free, any time", False, True),
+    ("In danger now", "Call 999", False, True),
+)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10), default="teacher")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Part of the id the session cookie holds: bumping it ends every session at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    school: Mapped[School] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class AccountToken(db.Model):
+    """A single-use link: an invitation to set a first password, or a password reset.
+
+    Only the token's hash is stored, so a copy of the database cannot be used to sign in.
+    """
+
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # "invite" or "reset"
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    user: Mapped[User] = relationship()

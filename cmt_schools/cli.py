@@ -1,0 +1,140 @@
+"""`flask --app app cmt ...`: set-up, demo, backup and curriculum commands."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .accounts import services as accounts
+from .accounts.models import NATIONS, ROLES
+from .core.services import ServiceError
+from .extensions import db
+
+cmt = AppGroup("cmt", help="CMT Schools administration.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@cmt.command("create-school")
+@click.option("--name", required=True, help="The school's name.")
+@click.option("--nation", required=True, type=click.Choice(list(NATIONS)))
+@click.option("--timezone", default="Europe/London", show_default=True)
+def create_school_command(name: str, nation: str, timezone: str) -> None:
+    """Create a school and print its id."""
+    try:
+        school = accounts.create_school(name, nation, timezone=timezone)
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(f"Created school {school.id}: {school.name}")
+
+
+@cmt.command("create-user")
+@click.option("--school-id", required=True, type=int)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.password_option(help="Prompted for (hidden) when not given.")
+def create_user_command(school_id: int, email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account with a password."""
+    school = accounts.find_school(school_id)
+    if school is None:
+        _fail(f"there is no school with id {school_id}")
+    try:
+        user = accounts.create_user(school, email=email, name=name, role=role, password=password)
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(f"Created {user.role} {user.email} at {school.name}")
+
+
+@cmt.command("demo")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Pretend today is this date (YYYY-MM-DD).",
+)
+def demo_command(today) -> None:
+    """Create the demo school once, then print the demo logins."""
+    from .demo import demo_password, seed_demo
+
+    password = demo_password(
+        Path(current_app.instance_path), current_app.config.get("DEMO_PASSWORD")
+    )
+    demo = seed_demo(password=password, today=today.date() if today else date.today())
+    click.echo(f"{'Created' if demo.created else 'Found'} the demo school: {demo.school.name}")
+    click.echo("Demo logins (password: " + password + "):")
+    for user in (demo.lead, *demo.teachers):
+        click.echo(f"  {user.email:<28} {user.role}")
+    for note in demo.notes:
+        click.echo(note)
+
+
+@cmt.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the SQLite database to PATH with SQLite's online backup API."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        _fail("backup copies the SQLite database; for PostgreSQL use pg_dump")
+    if path.exists():
+        _fail(f"{path} already exists; choose a new file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(url.database)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        source.close()
+        target.close()
+    if check != "ok":
+        _fail(f"the backup failed its integrity check: {check}")
+    click.echo(f"Backed up to {path} (integrity check ok)")
+
+
+curriculum = AppGroup("curriculum", help="The lesson files.")
+cmt.add_command(curriculum)
+
+
+@curriculum.command("check")
+def curriculum_check_command() -> None:
+    """Validate every lesson file and print a table per band."""
+    from .curriculum.checks import check_curriculum
+
+    sys.exit(check_curriculum(click.echo))
+
+
+@curriculum.command("export")
+def curriculum_export_command() -> None:
+    """Print the whole curriculum as JSON: bands -> lessons -> steps."""
+    from .curriculum.loader import CurriculumError, load_curriculum
+
+    try:
+        loaded = load_curriculum()
+    except CurriculumError as error:
+        _fail(str(error))
+    document = {
+        "version": loaded.version,
+        "bands": [
+            {
+                "key": band.rules.key,
+                "name": band.rules.name,
+                "years": band.rules.years,
+                "ages": band.rules.ages,
+                "lessons": [lesson.model_dump(mode="json") for lesson in band.lessons],
+            }
+            for band in loaded.bands.values()
+        ],
+    }
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))

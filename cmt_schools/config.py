@@ -1,0 +1,74 @@
+"""Configuration defaults. Later layers override: instance/config.py, CMT_* env, test mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+
+class Defaults:
+    # Off outside development; `make run` turns LOCAL_DEVELOPMENT on for plain-HTTP cookies.
+    DEBUG = False
+    LOCAL_DEVELOPMENT = False
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "cmt_session"
+    # The signed-in session: ends after this long without a request, and after this long at all.
+    IDLE_TIMEOUT = timedelta(minutes=30)
+    ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Sensitive changes need the password to have been entered this recently.
+    REAUTH_WINDOW = timedelta(minutes=10)
+    INVITATION_LIFETIME = timedelta(days=7)
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "moving-window"
+    # Failed logins: per account at one address, and per address for all accounts. Keying by
+    # the pair means nobody elsewhere can lock a teacher out by guessing their password.
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "100 per 15 minutes"
+    # Trust X-Forwarded-For from this many proxies (0: the app faces clients directly).
+    PROXY_FIX_X_FOR = 0
+
+    DEMO_PASSWORD: str | None = None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// forms and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, writing a new random one the first time.
+
+    O_EXCL makes the first write safe when several workers start at once.
+    """
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{key_file} holds too short a secret key; delete it to make a new one")
+    return key

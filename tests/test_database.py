@@ -1,0 +1,189 @@
+"""Database set-up, migrations both ways on both databases, backups and the health check."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from cmt_schools import create_app
+from cmt_schools.accounts.models import School
+from cmt_schools.database import begin_write
+from cmt_schools.extensions import db
+
+from .conftest import ROOT, base_test_config
+
+
+def test_sqlite_connections_use_wal_busy_timeout_foreign_keys_and_full_sync(app, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_sqlite_write_transactions_take_the_lock_up_front(app, backend, make_school):
+    if backend != "sqlite":
+        pytest.skip("SQLite locking")
+    school = make_school()
+    path = db.engine.url.database
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    # A read does not hold the write lock...
+    db.session.get(School, school.id)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    # ...a write transaction takes it before its first statement.
+    begin_write()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")
+    db.session.rollback()
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_write_without_begin_write_is_refused(app, backend, make_school):
+    if backend != "sqlite":
+        pytest.skip("SQLite locking")
+    school = make_school()
+    school.name = "Changed without the write lock"
+    with pytest.raises(RuntimeError, match="begin_write"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def _migrate(url: str, instance: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "CMT_INSTANCE_PATH": str(instance),
+        "CMT_DATABASE_URL": url,
+        "CMT_SECRET_KEY": "k" * 40,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _fresh_url(backend: str, tmp_path: Path, postgres_database_url: str | None) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    if not postgres_database_url:
+        pytest.skip("CMT_TEST_DATABASE_URL is not set")
+    # A database of its own: the shared test database has tables made by create_all.
+    base = postgres_database_url.rsplit("/", 1)[0]
+    name = f"cmt_migrate_{os.getpid()}_{tmp_path.name[-8:]}".lower().replace("-", "_")
+    admin = create_engine(postgres_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_migrations_upgrade_from_empty_and_downgrade_to_base_with_data(
+    backend_name, tmp_path, postgres_database_url
+):
+    url = _fresh_url(backend_name, tmp_path, postgres_database_url)
+    instance = tmp_path / "instance"
+    up = _migrate(url, instance, "upgrade")
+    assert up.returncode == 0, up.stderr
+    app = create_app(base_test_config(instance, url))
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        model_tables = {table.name for table in db.metadata.sorted_tables}
+        assert model_tables <= tables, f"models without a migration: {model_tables - tables}"
+        from datetime import date
+
+        from cmt_schools.demo import seed_demo
+
+        seed_demo(password="demo password here", today=date(2026, 11, 22))
+        db.session.remove()
+        db.engine.dispose()
+    check = _migrate(url, instance, "check")
+    assert check.returncode == 0, (
+        "models differ from the migrations:\n" + check.stdout + check.stderr
+    )
+    down = _migrate(url, instance, "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    left = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert left == set()
+    again = _migrate(url, instance, "upgrade")
+    assert again.returncode == 0, again.stderr
+
+
+def test_backup_and_restore_drill(app, backend, runner, make_lead, make_teacher, tmp_path):
+    if backend != "sqlite":
+        pytest.skip("the backup command copies SQLite; PostgreSQL uses pg_dump")
+    lead = make_lead()
+    make_teacher(lead.school)
+    target = tmp_path / "backups" / "copy.sqlite3"
+    result = runner.invoke(args=["cmt", "backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "integrity check ok" in result.output
+    restored = sqlite3.connect(target)
+    assert restored.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    live = sqlite3.connect(db.engine.url.database)
+    for table in ("school", "user", "support_contact"):
+        query = f"SELECT COUNT(*) FROM {table}"  # noqa: S608 - fixed table names
+        assert restored.execute(query).fetchone() == live.execute(query).fetchone()
+    # The restored copy serves the app.
+    copy_app = create_app(base_test_config(tmp_path / "restored", f"sqlite:///{target}"))
+    client = copy_app.test_client()
+    assert (
+        client.post(
+            "/login", data={"email": lead.email, "password": "a calm green kettle"}
+        ).status_code
+        == 302
+    )
+    again = runner.invoke(args=["cmt", "backup", str(target)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_the_database_is_unreachable(tmp_path):
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'nope.sqlite3'}"
+    app = create_app(base_test_config(tmp_path / "instance", url))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CMT_SECRET_KEY", raising=False)
+    config = base_test_config(tmp_path / "inst", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    config.pop("SECRET_KEY")
+    first = create_app(config)
+    second = create_app(config)
+    key_file = tmp_path / "inst" / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+
+
+def test_database_url_selects_postgresql_with_psycopg(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example:5432/cmt")
+    monkeypatch.delenv("CMT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CMT_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SECRET_KEY": "s" * 40})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example:5432/cmt"
+    monkeypatch.delenv("DATABASE_URL")
+    default = create_app({"SECRET_KEY": "s" * 40})
+    assert default.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'cmt.sqlite3'}"
