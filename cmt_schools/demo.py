@@ -6,6 +6,8 @@ Each feature adds what it needs through DEMO_STEPS, in dependency order.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import secrets
 from collections.abc import Callable
@@ -39,9 +41,18 @@ class DemoSchool:
     notes: list[str] = field(default_factory=list)  # extra lines to print, e.g. a join code
 
 
-# Features append (name, function) here; each function takes a DemoSchool the first time
-# the school is created. Kept in dependency order: accounts, scheduling, runner, check-ins...
-DEMO_STEPS: list[tuple[str, Callable[[DemoSchool], None]]] = []
+# Features whose `<feature>/demo.py` has `seed(demo: DemoSchool) -> None`, run in this order
+# the first time the demo school is created.
+DEMO_FEATURES = ("scheduling", "runner", "checkins", "reports", "onboarding")
+
+
+def demo_steps() -> list[Callable[[DemoSchool], None]]:
+    steps = []
+    for feature in DEMO_FEATURES:
+        name = f"cmt_schools.{feature}.demo"
+        if importlib.util.find_spec(name) is not None:
+            steps.append(importlib.import_module(name).seed)
+    return steps
 
 
 def demo_password(instance_path: Path, configured: str | None) -> str:
@@ -86,7 +97,7 @@ def seed_demo(*, password: str, today: date) -> DemoSchool:
         created=created,
     )
     if created:
-        for _name, step in DEMO_STEPS:
+        for step in demo_steps():
             begin_write()
             step(demo)
             db.session.commit()
