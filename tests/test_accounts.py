@@ -321,3 +321,52 @@ def test_new_school_has_default_support_contacts(make_school):
     names = [c.name for c in school.support_contacts]
     assert names == ["Childline", "Shout", "In danger now"]
     assert [c.name for c in school.support_contacts if c.shown_to("ks2")] == ["Childline"]
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"email": "", "password": "x"}, "Enter an email address"),
+        ({"email": "a@b.org", "password": ""}, "Enter your password"),
+        ({"email": "not an email", "password": "whatever words"}, "valid email"),
+        ({"email": "a@b.org", "password": "p" * 300}, "Field cannot be longer"),
+    ],
+)
+def test_login_form_bad_input(client, form, message):
+    response = client.post("/login", data=form)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"profile-name": "", "profile-email": "a@b.org"}, "Enter a name"),
+        ({"profile-name": "N", "profile-email": "nope"}, "valid email"),
+        ({"profile-name": "N" * 121, "profile-email": "a@b.org"}, "at most 120"),
+    ],
+)
+def test_profile_form_bad_input_changes_nothing(client, auth, make_teacher, form, message):
+    teacher = make_teacher()
+    auth.login(teacher)
+    response = client.post("/account", data={**form, "profile-submit": "1"})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    db.session.refresh(teacher)
+    assert teacher.name.startswith("Teacher")
+
+
+def test_profile_email_taken_by_someone_else(client, auth, make_teacher):
+    teacher = make_teacher()
+    other = make_teacher(teacher.school)
+    auth.login(teacher)
+    response = client.post(
+        "/account",
+        data={"profile-name": "New", "profile-email": other.email, "profile-submit": "1"},
+    )
+    assert response.status_code == 400
+    assert "already an account" in response.get_data(as_text=True)
+    db.session.refresh(teacher)
+    assert teacher.name != "New"

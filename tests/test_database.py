@@ -18,10 +18,12 @@ from cmt_schools.extensions import db
 
 from .conftest import ROOT, base_test_config
 
+# SQLite behaviour: these run on SQLite only (PostgreSQL has its own tests below).
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
+
+@SQLITE_ONLY
 def test_sqlite_connections_use_wal_busy_timeout_foreign_keys_and_full_sync(app, backend):
-    if backend != "sqlite":
-        pytest.skip("SQLite pragmas")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -29,9 +31,8 @@ def test_sqlite_connections_use_wal_busy_timeout_foreign_keys_and_full_sync(app,
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
+@SQLITE_ONLY
 def test_sqlite_write_transactions_take_the_lock_up_front(app, backend, make_school):
-    if backend != "sqlite":
-        pytest.skip("SQLite locking")
     school = make_school()
     path = db.engine.url.database
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -49,9 +50,8 @@ def test_sqlite_write_transactions_take_the_lock_up_front(app, backend, make_sch
     other.close()
 
 
+@SQLITE_ONLY
 def test_a_write_without_begin_write_is_refused(app, backend, make_school):
-    if backend != "sqlite":
-        pytest.skip("SQLite locking")
     school = make_school()
     school.name = "Changed without the write lock"
     with pytest.raises(RuntimeError, match="begin_write"):
@@ -125,9 +125,8 @@ def test_migrations_upgrade_from_empty_and_downgrade_to_base_with_data(
     assert again.returncode == 0, again.stderr
 
 
+@SQLITE_ONLY
 def test_backup_and_restore_drill(app, backend, runner, make_lead, make_teacher, tmp_path):
-    if backend != "sqlite":
-        pytest.skip("the backup command copies SQLite; PostgreSQL uses pg_dump")
     lead = make_lead()
     make_teacher(lead.school)
     target = tmp_path / "backups" / "copy.sqlite3"
