@@ -216,6 +216,10 @@ def staff():
                 new_link = (user, url_for("accounts.redeem_link", token=token, _external=True))
                 form = InviteTeacherForm(formdata=None)
                 status = 201
+    return _staff_page(form, new_link), status
+
+
+def _staff_page(form: InviteTeacherForm, new_link: tuple[User, str] | None) -> str:
     return render_template(
         "accounts/staff.html",
         form=form,
@@ -223,7 +227,7 @@ def staff():
         new_link=new_link,
         now=_now(),
         pending=services.pending_invitation,
-    ), status
+    )
 
 
 @bp.route("/staff/<int:user_id>/link", methods=["POST"])
@@ -238,14 +242,8 @@ def staff_link(user_id: int):
         lifetime=current_app.config["INVITATION_LIFETIME"],
         issued_by=current_user,
     )
-    return render_template(
-        "accounts/staff.html",
-        form=InviteTeacherForm(formdata=None),
-        staff=services.staff_of(current_user.school_id),
-        new_link=(user, url_for("accounts.redeem_link", token=token, _external=True)),
-        now=_now(),
-        pending=services.pending_invitation,
-    )
+    link = url_for("accounts.redeem_link", token=token, _external=True)
+    return _staff_page(InviteTeacherForm(formdata=None), (user, link))
 
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
