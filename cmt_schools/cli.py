@@ -108,11 +108,19 @@ cmt.add_command(curriculum)
 
 
 @curriculum.command("check")
-def curriculum_check_command() -> None:
+@click.option(
+    "--lessons",
+    "lessons_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Check a copy of the lessons folder (with ks2/, ks3/, ks4/) instead of the app's own.",
+)
+def curriculum_check_command(lessons_dir: Path | None) -> None:
     """Validate every lesson file and print a table per band."""
     from .curriculum.checks import check_curriculum
+    from .curriculum.loader import LESSONS_DIR
 
-    sys.exit(check_curriculum(click.echo))
+    sys.exit(check_curriculum(click.echo, root=lessons_dir or LESSONS_DIR))
 
 
 @curriculum.command("export")

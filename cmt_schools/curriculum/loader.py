@@ -69,9 +69,14 @@ def load_lesson_file(path: Path, band: str) -> Lesson:
         return Lesson.model_validate(data, context={"band": band})
     except ValidationError as exc:
         problems = "; ".join(
-            f"field '{_location(error['loc'], data)}': {error['msg']}" for error in exc.errors()
+            f"field '{_location(error['loc'], data)}': {_message(error)}" for error in exc.errors()
         )
         raise CurriculumError(f"{path}: lesson {key}: {problems}") from exc
+
+
+def _message(error: dict) -> str:
+    # pydantic prefixes our own ValueErrors with "Value error, "; an editor needs only ours.
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _location(loc: tuple, data: dict) -> str:

@@ -78,28 +78,39 @@ class Practice(_Strict):
     kind: Literal["breathing", "timer", "body_scan", "imagery"]
     name: ShortText
     minutes: int = Field(ge=1, le=15)
-    breathe_in: int | None = Field(default=None, ge=1, le=8)
+    breathe_in: int | None = Field(default=None, ge=1, le=8, validate_default=True)
     hold: int = Field(default=0, ge=0, le=3)
-    breathe_out: int | None = Field(default=None, ge=1, le=10)
+    breathe_out: int | None = Field(default=None, ge=1, le=10, validate_default=True)
     pass_option: Text
     alternative: Text
 
-    @model_validator(mode="after")
-    def _fits_band(self, info: ValidationInfo) -> Practice:
+    # One validator per field, so that an error names the count or the minutes to fix.
+    @field_validator("minutes")
+    @classmethod
+    def _guided_length_fits_band(cls, minutes: int, info: ValidationInfo) -> int:
         rules = _rules(info)
-        if self.kind == "breathing":
-            if self.breathe_in is None or self.breathe_out is None:
-                raise ValueError("a breathing practice needs breathe_in and breathe_out counts")
-            if rules:
-                _in_range("breathe_in", self.breathe_in, rules.breathe_in, rules)
-                _in_range("breathe_out", self.breathe_out, rules.breathe_out, rules)
-            if self.breathe_out <= self.breathe_in:
-                raise ValueError("the out-breath must be longer than the in-breath")
-        elif self.breathe_in is not None or self.breathe_out is not None:
-            raise ValueError("only a breathing practice has breathe_in/breathe_out counts")
-        if rules and self.kind in GUIDED_PRACTICES:
-            _in_range("minutes", self.minutes, rules.practice_minutes, rules)
-        return self
+        if rules and info.data.get("kind") in GUIDED_PRACTICES:
+            _in_range("minutes", minutes, rules.practice_minutes, rules)
+        return minutes
+
+    @field_validator("breathe_in", "breathe_out")
+    @classmethod
+    def _counts_fit_band(cls, count: int | None, info: ValidationInfo) -> int | None:
+        field = info.field_name or ""
+        if info.data.get("kind") != "breathing":
+            if count is not None:
+                raise ValueError("only a breathing practice has breathe_in/breathe_out counts")
+            return count
+        if count is None:
+            raise ValueError("a breathing practice needs breathe_in and breathe_out counts")
+        rules = _rules(info)
+        if rules:
+            bounds = rules.breathe_in if field == "breathe_in" else rules.breathe_out
+            _in_range(field, count, bounds, rules)
+        breathe_in = info.data.get("breathe_in")
+        if field == "breathe_out" and breathe_in is not None and count <= breathe_in:
+            raise ValueError("the out-breath must be longer than the in-breath")
+        return count
 
 
 class WorksheetBlock(_Strict):
@@ -139,6 +150,15 @@ class Step(_Strict):
     send: Text | None = None
     safeguarding: Text | None = None
 
+    @model_validator(mode="after")
+    def _practice_fits_step(self) -> Step:
+        if self.practice and self.practice.minutes > self.minutes:
+            raise ValueError(
+                f"the practice ({self.practice.minutes} min) is longer than its step "
+                f"({self.minutes} min)"
+            )
+        return self
+
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS[self.stage]
@@ -151,7 +171,7 @@ class Lesson(_Strict):
     band: BandKey
     slug: str
     kind: Literal["core", "extra"]
-    number: int | None = Field(default=None, ge=1, le=8)
+    number: int | None = Field(default=None, ge=1, le=8, validate_default=True)
     title: ShortText
     summary: ShortText
     minutes: int
@@ -162,6 +182,18 @@ class Lesson(_Strict):
     steps: tuple[Step, ...]
     content_version: str = ""
 
+    # Field validators (rather than one for the whole lesson) so that an error names the
+    # field an editor has to fix.
+    @field_validator("number")
+    @classmethod
+    def _numbered_if_core(cls, number: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("kind")
+        if kind == "core" and number is None:
+            raise ValueError("a core lesson needs its number (1-8)")
+        if kind == "extra" and number is not None:
+            raise ValueError("an optional extra has no number")
+        return number
+
     @field_validator("minutes")
     @classmethod
     def _minutes_fit_band(cls, minutes: int, info: ValidationInfo) -> int:
@@ -170,29 +202,23 @@ class Lesson(_Strict):
             _in_range("minutes", minutes, rules.lesson_minutes, rules)
         return minutes
 
-    @model_validator(mode="after")
-    def _anatomy(self) -> Lesson:
-        if self.kind == "core" and self.number is None:
-            raise ValueError("a core lesson needs its number (1-8)")
-        if self.kind == "extra" and self.number is not None:
-            raise ValueError("an optional extra has no number")
-        stages = tuple(step.stage for step in self.steps)
+    @field_validator("steps")
+    @classmethod
+    def _anatomy(cls, steps: tuple[Step, ...], info: ValidationInfo) -> tuple[Step, ...]:
+        stages = tuple(step.stage for step in steps)
         if stages != STAGES:
             raise ValueError(
                 "steps must follow the lesson anatomy in order: "
                 + ", ".join(STAGES)
                 + f" (found: {', '.join(stages) or 'none'})"
             )
-        total = sum(step.minutes for step in self.steps)
-        if total != self.minutes:
-            raise ValueError(f"step minutes add up to {total}, but the lesson is {self.minutes}")
-        for step in self.steps:
-            if step.practice and step.practice.minutes > step.minutes:
-                raise ValueError(
-                    f"step '{step.title}': the practice ({step.practice.minutes} min) is longer "
-                    f"than its step ({step.minutes} min)"
-                )
-        return self
+        minutes = info.data.get("minutes")
+        total = sum(step.minutes for step in steps)
+        if minutes is not None and total != minutes:
+            raise ValueError(
+                f"the steps' minutes add up to {total}, but the lesson's minutes are {minutes}"
+            )
+        return steps
 
     @property
     def practice_minutes(self) -> int:

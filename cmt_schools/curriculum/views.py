@@ -1,0 +1,103 @@
+"""Staff pages for the curriculum: the programme per band, and each lesson's full plan."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from ..core.access import STAFF, allow
+from ..core.navigation import add_nav_item
+from .formatting import lesson_html
+from .loader import load_curriculum
+from .schema import BAND_RULES, STAGE_LABELS, Lesson
+
+bp = Blueprint("curriculum", __name__)
+bp.add_app_template_filter(lesson_html, "lesson_html")
+
+add_nav_item("curriculum.overview", "Curriculum", ("teacher", "lead"))
+
+DEFAULT_BAND = "ks2"
+
+# Links other features add to a lesson page once they exist: (endpoint, label). Each is
+# shown only when its endpoint is registered and builds from (band, slug); see lesson.html.
+LESSON_TOOLS = (
+    ("runner.practise", "Practise in the presenter"),
+    ("packs.lesson_pack", "Download lesson pack (PDF)"),
+)
+
+
+def _lesson_tools(lesson: Lesson) -> list[tuple[str, str]]:
+    tools = []
+    for endpoint, label in LESSON_TOOLS:
+        if endpoint not in current_app.view_functions:
+            continue
+        try:
+            tools.append((label, url_for(endpoint, band=lesson.band, slug=lesson.slug)))
+        except BuildError:
+            current_app.logger.warning("lesson tool %s does not take band and slug", endpoint)
+    return tools
+
+
+def _step_times(lesson: Lesson) -> list[tuple[int, int]]:
+    """(start, end) minute of each step, counted from the start of the lesson."""
+    times, start = [], 0
+    for step in lesson.steps:
+        times.append((start, start + step.minutes))
+        start += step.minutes
+    return times
+
+
+def _support_contacts(band: str) -> list:
+    school = current_user.school
+    return [contact for contact in school.support_contacts if contact.shown_to(band)]
+
+
+@bp.route("/curriculum")
+@allow(*STAFF)
+def overview():
+    band_key = (request.args.get("band") or DEFAULT_BAND).strip().lower()
+    curriculum = load_curriculum()
+    if band_key not in curriculum.bands:
+        return render_template(
+            "curriculum/unknown_band.html", band=band_key[:20], bands=curriculum.bands
+        ), 404
+    switch = [
+        (
+            other.rules.name,
+            other.rules.years,
+            url_for("curriculum.overview", band=key),
+            key == band_key,
+        )
+        for key, other in curriculum.bands.items()
+    ]
+    return render_template(
+        "curriculum/overview.html", band=curriculum.band(band_key), switch=switch
+    )
+
+
+@bp.route("/curriculum/<band>/<slug>")
+@allow(*STAFF)
+def lesson(band: str, slug: str):
+    curriculum = load_curriculum()
+    found = curriculum.lesson(f"{band}/{slug}")
+    if found is None:
+        abort(404)
+    # The same lesson as the other bands teach it, to compare (an extra may be one band's).
+    switch = []
+    for key, rules in BAND_RULES.items():
+        other = curriculum.counterpart(found, key)
+        url = url_for("curriculum.lesson", band=key, slug=slug) if other else None
+        detail = f"{rules.years}, {other.minutes} min" if other else f"{rules.years}, not taught"
+        switch.append((rules.name, detail, url, key == band))
+    return render_template(
+        "curriculum/lesson.html",
+        lesson=found,
+        band=curriculum.band(band),
+        switch=switch,
+        step_times=_step_times(found),
+        stage_labels=STAGE_LABELS,
+        tools=_lesson_tools(found),
+        trusted_adults=current_user.school.trusted_adults,
+        support_contacts=_support_contacts(band),
+    )
