@@ -3,19 +3,28 @@ timers, blackout, reload, offline, reduced motion and the delivery record."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from cmt_schools import create_app
 from cmt_schools.accounts import services as accounts
 from cmt_schools.curriculum.loader import load_curriculum
 from cmt_schools.extensions import db
 from cmt_schools.runner.models import Delivery
 from cmt_schools.scheduling.models import LessonOccurrence
 
-from .conftest import PASSWORD, browser_login
+from .conftest import (
+    PASSWORD,
+    LiveServer,
+    base_test_config,
+    browser_login,
+    start_server,
+    stop_server,
+)
 from .runner_fixtures import create_class, create_occurrence
 
 pytestmark = pytest.mark.browser
@@ -34,21 +43,70 @@ document.addEventListener('securitypolicyviolation', (event) => {
 """
 
 
-@pytest.fixture
-def lesson_to_teach(live_server):
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """One real server for this module's tests (each test makes its own school and teacher).
+
+    No app context stays pushed between tests: other modules' tests may run in between.
+    """
+    folder = tmp_path_factory.mktemp("runner-live")
+    instance = folder / "instance"
+    url = f"sqlite:///{folder / 'live.sqlite3'}"
+    app = create_app(base_test_config(instance, url))
+    with app.app_context():
+        db.create_all()
+    server_url, process, log_path = start_server(instance, url)
+    try:
+        yield LiveServer(server_url, app, process, log_path, instance)
+    finally:
+        stop_server(process)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def teacher(live_server, browser):
+    """One teacher for the module, signed in once; each context starts from that session."""
     with live_server.app.app_context():
         school = accounts.create_school("Runner School", "england")
-        teacher = accounts.create_user(
+        user = accounts.create_user(
             school, email="t@runner.example", name="Tess Teacher", role="teacher", password=PASSWORD
         )
+        found = SimpleNamespace(email=user.email, id=user.id, school_id=school.id)
+        db.session.remove()
+    context = browser.new_context()
+    browser_login(context.new_page(), live_server.url, found.email)
+    found.storage_state = context.storage_state()
+    context.close()
+    return found
+
+
+@pytest.fixture
+def lesson_to_teach(live_server, teacher):
+    """A lesson of its own for each test, so one test's record never meets another's."""
+    with live_server.app.app_context():
         occurrence = create_occurrence(
-            create_class(teacher), LESSON_KEY, scheduled_on=date.today(), minutes=50
+            create_class(teacher),
+            LESSON_KEY,
+            scheduled_on=date.today(),
+            position=next(_numbers),
+            minutes=50,
         )
-        return SimpleNamespace(email=teacher.email, teacher_id=teacher.id, id=occurrence.id)
+        found = SimpleNamespace(teacher_id=teacher.id, id=occurrence.id)
+        db.session.remove()
+    return found
 
 
-def new_context(browser, **options):
-    context = browser.new_context(locale="en-GB", timezone_id="Europe/London", **options)
+def new_context(browser, teacher, **options):
+    context = browser.new_context(
+        locale="en-GB",
+        timezone_id="Europe/London",
+        storage_state=teacher.storage_state,
+        **options,
+    )
     context.set_default_timeout(10_000)
     context.add_init_script(CSP_LISTENER)
     return context
@@ -83,15 +141,14 @@ def no_csp_violations(*pages) -> None:
 
 
 def test_teach_a_lesson_by_keyboard_with_the_pupil_screen_and_record_it(
-    browser, live_server, lesson_to_teach, axe_check
+    browser, live_server, teacher, lesson_to_teach, axe_check
 ):
     from playwright.sync_api import expect
 
-    context = new_context(browser)
+    context = new_context(browser, teacher)
     page = context.new_page()
     # Fake timers let the test finish a two-minute timer without waiting two minutes.
     context.clock.install()
-    browser_login(page, live_server.url, lesson_to_teach.email)
     page.goto(f"{live_server.url}/teach/{lesson_to_teach.id}")
     expect(page.get_by_role("heading", name="Soothing rhythm breathing", level=1)).to_be_visible()
     # The keys are shown on screen, and every control is a labelled button.
@@ -107,7 +164,6 @@ def test_teach_a_lesson_by_keyboard_with_the_pupil_screen_and_record_it(
     expect_step(page, pupil, 0)
     for step in STEPS:
         assert step.script[:60] not in pupil.content()
-    axe_check(pupil)
 
     # Keyboard: right, left, then Space once focus is off the buttons.
     page.keyboard.press("ArrowRight")
@@ -174,23 +230,29 @@ def test_teach_a_lesson_by_keyboard_with_the_pupil_screen_and_record_it(
     expect_step(page, pupil, 6)
     expect(page.locator("[data-next-step]")).to_contain_text("This is the last step")
 
-    # Record what was delivered.
-    page.get_by_label("Minutes the lesson took").fill("47")
+    # Record what was delivered: a mistake first, shown clearly, then put right.
+    page.get_by_label("Minutes the lesson took").fill("0")
     page.locator("#outcomes-3").select_option("shortened")
     page.locator("#outcomes-5").select_option("skipped")
     page.get_by_label("Adaptations and notes (optional)").fill(
         "Two pupils watched the circle with eyes open."
     )
-    axe_check(page)
     no_csp_violations(page, pupil)
+    page.get_by_role("button", name="Record delivery").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the minutes the lesson took, 1 to 180")
+    axe_check(page)
+    expect_step(page, pupil, 6)  # the page came back on the same step
+    expect(page.locator("#outcomes-5")).to_have_value("skipped")
+    page.get_by_label("Minutes the lesson took").fill("47")
     page.get_by_role("button", name="Record delivery").click()
     expect(page.get_by_text("What you delivered is recorded")).to_be_visible()
     expect(page.get_by_text("Recorded as delivered on")).to_be_visible()
-    axe_check(page)
     no_csp_violations(page, pupil)
 
     with live_server.app.app_context():
-        delivery = db.session.scalars(select(Delivery)).one()
+        delivery = db.session.scalars(
+            select(Delivery).where(Delivery.occurrence_id == lesson_to_teach.id)
+        ).one()
         assert delivery.occurrence_id == lesson_to_teach.id
         assert delivery.minutes_taken == 47
         assert delivery.recorded_by_id == lesson_to_teach.teacher_id
@@ -206,6 +268,7 @@ def test_teach_a_lesson_by_keyboard_with_the_pupil_screen_and_record_it(
         ]
         assert [s.practice_minutes for s in delivery.steps] == [2, 0, 0, 3, 0, 0, 1]
         assert db.session.get(LessonOccurrence, lesson_to_teach.id).status == "delivered"
+        db.session.remove()
 
     # Escape leaves the presenter.
     page.locator("h1").click()
@@ -214,12 +277,13 @@ def test_teach_a_lesson_by_keyboard_with_the_pupil_screen_and_record_it(
     context.close()
 
 
-def test_the_lesson_keeps_running_with_the_network_gone(browser, live_server, lesson_to_teach):
+def test_the_lesson_keeps_running_with_the_network_gone(
+    browser, live_server, teacher, lesson_to_teach
+):
     from playwright.sync_api import expect
 
-    context = new_context(browser)
+    context = new_context(browser, teacher)
     page = context.new_page()
-    browser_login(page, live_server.url, lesson_to_teach.email)
     page.goto(f"{live_server.url}/teach/{lesson_to_teach.id}")
     pupil = open_pupil_screen(page)
     expect_step(page, pupil, 0)
@@ -262,7 +326,7 @@ def test_the_lesson_keeps_running_with_the_network_gone(browser, live_server, le
     context.close()
 
 
-def pacer_samples(page, count: int = 4, gap_ms: int = 600) -> list[str]:
+def pacer_samples(page, count: int = 4, gap_ms: int = 400) -> list[str]:
     samples = []
     for _ in range(count):
         samples.append(
@@ -275,15 +339,14 @@ def pacer_samples(page, count: int = 4, gap_ms: int = 600) -> list[str]:
 
 
 def test_the_pacer_is_still_for_reduced_motion_and_moves_otherwise(
-    browser, live_server, lesson_to_teach, axe_check
+    browser, live_server, teacher, axe_check
 ):
     from playwright.sync_api import expect
 
     practise_path = "/teach/practice/ks3/03-soothing-breathing"
     for motion in ("reduce", "no-preference"):
-        context = new_context(browser, reduced_motion=motion)
+        context = new_context(browser, teacher, reduced_motion=motion)
         page = context.new_page()
-        browser_login(page, live_server.url, lesson_to_teach.email)
         page.goto(live_server.url + practise_path)
         expect(page.get_by_text("Practice run")).to_be_visible()
         pupil = open_pupil_screen(page)
@@ -321,13 +384,14 @@ def test_the_pacer_is_still_for_reduced_motion_and_moves_otherwise(
         context.close()
 
 
-def test_windows_stay_in_step_without_broadcastchannel(browser, live_server, lesson_to_teach):
+def test_windows_stay_in_step_without_broadcastchannel(
+    browser, live_server, teacher, lesson_to_teach
+):
     from playwright.sync_api import expect
 
-    context = new_context(browser)
+    context = new_context(browser, teacher)
     context.add_init_script("delete window.BroadcastChannel;")
     page = context.new_page()
-    browser_login(page, live_server.url, lesson_to_teach.email)
     page.goto(f"{live_server.url}/teach/{lesson_to_teach.id}")
     assert page.evaluate("typeof window.BroadcastChannel") == "undefined"
     pupil = open_pupil_screen(page)
@@ -340,5 +404,9 @@ def test_windows_stay_in_step_without_broadcastchannel(browser, live_server, les
     page.keyboard.press("ArrowRight")
     expect_step(page, pupil, 2)
     expect(pupil.locator("[data-blackout]")).to_be_hidden()
+    # Starting again (after a confirmation) takes both windows back to the first step.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Start this lesson again").click()
+    expect_step(page, pupil, 0)
     no_csp_violations(page, pupil)
     context.close()

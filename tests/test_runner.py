@@ -158,22 +158,24 @@ def test_practice_mode_opens_every_lesson_for_teachers_and_leads(app, make_teach
             assert embedded_run(page)["runKey"] == f"u{user.id}:practice-{key}"
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/teach/practice/ks9/01-what-compassion-is",
-        "/teach/practice/ks3/no-such-lesson",
-        "/teach/practice/KS3/01-what-compassion-is",
-        "/teach/practice/ks3/..%2Fks4%2F01-what-compassion-is",
-        "/teach/practice/ks9/01-what-compassion-is/pupils",
-        "/teach/practice/ks3/no-such-lesson/pupils",
-        "/teach/999999",
-        "/teach/999999/pupils",
-    ],
-)
-def test_unknown_lessons_give_404(client, make_teacher, path):
+UNKNOWN_PATHS = [
+    "/teach/practice/ks9/01-what-compassion-is",
+    "/teach/practice/ks3/no-such-lesson",
+    "/teach/practice/KS3/01-what-compassion-is",
+    "/teach/practice/ks3/..%2Fks4%2F01-what-compassion-is",
+    "/teach/practice/ks9/01-what-compassion-is/pupils",
+    "/teach/practice/ks3/no-such-lesson/pupils",
+    "/teach/999999",
+    "/teach/999999/pupils",
+    "/teach/not-a-number",
+]
+
+
+def test_unknown_lessons_give_404(client, make_teacher):
     login(client, make_teacher())
-    assert client.get(path).status_code == 404
+    for path in UNKNOWN_PATHS:
+        assert client.get(path).status_code == 404, path
+    assert client.post("/teach/999999/record", data=record_data()).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, lesson_for_teacher):
@@ -278,44 +280,42 @@ def test_recording_again_replaces_the_earlier_record(client, lesson_for_teacher)
 FUTURE = (TODAY + timedelta(days=2)).isoformat()
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"delivered_on": FUTURE}, "cannot be in the future"),
-        ({"delivered_on": ""}, "Enter the date the lesson was taught"),
-        ({"delivered_on": "2026-13-45"}, "Enter a real date"),
-        ({"delivered_on": (TODAY - timedelta(days=400)).isoformat()}, "more than a year ago"),
-        ({"minutes_taken": "0"}, "1 to 180"),
-        ({"minutes_taken": "999"}, "1 to 180"),
-        ({"minutes_taken": "fifty"}, "whole number"),
-        ({"minutes_taken": ""}, "Enter the minutes"),
-        ({"outcomes-3": "brilliant"}, "Not a valid choice"),
-        ({"outcomes-6": None}, "each of the lesson&#39;s 7 steps"),
-        ({"outcomes-7": "taught"}, "each of the lesson&#39;s 7 steps"),
-        ({"note": "x" * 1001}, "1000 characters or fewer"),
-    ],
-)
-def test_bad_input_is_refused_clearly_and_nothing_is_saved(
-    client, lesson_for_teacher, overrides, message
-):
+BAD_INPUT = [
+    ({"delivered_on": FUTURE}, "cannot be in the future"),
+    ({"delivered_on": ""}, "Enter the date the lesson was taught"),
+    ({"delivered_on": "2026-13-45"}, "Enter a real date"),
+    ({"delivered_on": (TODAY - timedelta(days=400)).isoformat()}, "more than a year ago"),
+    ({"minutes_taken": "0"}, "1 to 180"),
+    ({"minutes_taken": "999"}, "1 to 180"),
+    ({"minutes_taken": "fifty"}, "whole number"),
+    ({"minutes_taken": ""}, "Enter the minutes"),
+    ({"outcomes-3": "brilliant"}, "Not a valid choice"),
+    ({"outcomes-6": None}, "each of the lesson&#39;s 7 steps"),
+    ({"outcomes-7": "taught"}, "each of the lesson&#39;s 7 steps"),
+    ({"note": "x" * 1001}, "1000 characters or fewer"),
+]
+
+
+def test_bad_input_is_refused_clearly_and_nothing_is_saved(client, lesson_for_teacher):
     teacher, occurrence = lesson_for_teacher
     login(client, teacher)
-    data = record_data()
-    for key, value in overrides.items():
-        if value is None:
-            data.pop(key)
-        else:
-            data[key] = value
-    response = client.post(f"/teach/{occurrence.id}/record", data=data)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert message in page
-    assert 'role="alert"' in page
-    # The form keeps one outcome per step, whatever was posted.
-    assert len(re.findall(r"<select[^>]*data-outcome-step", page)) == 7
-    assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
-    assert db.session.scalar(select(func.count()).select_from(DeliveryStep)) == 0
-    assert db.session.get(LessonOccurrence, occurrence.id).status == "scheduled"
+    for overrides, message in BAD_INPUT:
+        data = record_data()
+        for key, value in overrides.items():
+            if value is None:
+                data.pop(key)
+            else:
+                data[key] = value
+        response = client.post(f"/teach/{occurrence.id}/record", data=data)
+        assert response.status_code == 400, overrides
+        page = response.get_data(as_text=True)
+        assert message in page, overrides
+        assert 'role="alert"' in page, overrides
+        # The form keeps one outcome per step, whatever was posted.
+        assert len(re.findall(r"<select[^>]*data-outcome-step", page)) == 7, overrides
+        assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0, overrides
+        assert db.session.scalar(select(func.count()).select_from(DeliveryStep)) == 0
+        assert db.session.get(LessonOccurrence, occurrence.id).status == "scheduled"
 
 
 def test_a_cancelled_lesson_cannot_be_recorded(client, make_teacher):
