@@ -26,12 +26,8 @@
 
   function freshState() {
     var now = Date.now();
-    var visited = [];
     var stepMs = [];
-    for (var i = 0; i < count; i += 1) {
-      visited.push(i === 0);
-      stepMs.push(0);
-    }
+    for (var i = 0; i < count; i += 1) stepMs.push(0);
     return {
       v: 1,
       lessonKey: data.lessonKey,
@@ -41,7 +37,6 @@
       startedAt: now,
       stepEnteredAt: now,
       stepMs: stepMs,
-      visited: visited,
       timer: R.newTimer(steps[0].timerSeconds),
     };
   }
@@ -57,7 +52,7 @@
       saved.step < count &&
       saved.timer &&
       Array.isArray(saved.stepMs) &&
-      Array.isArray(saved.visited)
+      saved.stepMs.length === count
     );
   }
 
@@ -111,7 +106,6 @@
     state.stepMs[state.step] += Math.max(0, now - state.stepEnteredAt);
     state.stepEnteredAt = now;
     state.step = index;
-    state.visited[index] = true;
     state.timer = R.newTimer(steps[index].timerSeconds);
     wasDone = false;
     commit();
@@ -303,7 +297,7 @@
     }
     var next = steps[state.step + 1];
     nextStep.textContent = next
-      ? next.stageLabel + ": " + next.title + " (" + next.minutes + " min)"
+      ? next.title + " (" + next.stageLabel + ", " + next.minutes + " min)"
       : "This is the last step. When you are ready, record what was delivered below.";
     blackoutButton.setAttribute("aria-pressed", state.blackout ? "true" : "false");
     root.classList.toggle("is-blacked-out", state.blackout);
@@ -329,24 +323,15 @@
   var touched = {};
 
   function prefillRecord() {
-    // A fresh record form is filled in from this run where it can be; the teacher checks it.
-    if (!form || !form.hasAttribute("data-prefill")) return;
-    if (state.visited[count - 1]) {
-      var selects = form.querySelectorAll("select[data-outcome-step]");
-      for (var i = 0; i < selects.length; i += 1) {
-        var index = Number(selects[i].getAttribute("data-outcome-step"));
-        if (!touched[selects[i].id]) selects[i].value = state.visited[index] ? "taught" : "skipped";
-      }
-    }
+    // A fresh record form takes the minutes this run has lasted (once it looks like a real
+    // lesson); the teacher checks it, and what they type is never overwritten.
+    if (!form || !form.hasAttribute("data-prefill") || touched.minutes_taken) return;
     var minutes = form.querySelector("#minutes_taken");
     var used = Math.round((Date.now() - state.startedAt) / 60000);
-    if (minutes && !touched.minutes_taken && used >= 10 && used <= 180) minutes.value = String(used);
+    if (minutes && used >= 10 && used <= 180) minutes.value = String(used);
   }
 
   if (form) {
-    form.addEventListener("change", function (event) {
-      if (event.target.id) touched[event.target.id] = true;
-    });
     form.addEventListener("input", function (event) {
       if (event.target.id) touched[event.target.id] = true;
     });
