@@ -1,0 +1,180 @@
+"""The presenter (teacher's view), the pupils' screen and the delivery record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..core.access import STAFF, allow
+from ..core.services import ServiceError
+from ..curriculum.loader import load_curriculum
+from ..curriculum.schema import Lesson
+from ..scheduling.models import LessonOccurrence
+from . import services
+from .forms import RecordDeliveryForm
+
+bp = Blueprint("runner", __name__)
+
+# Schools are in the UK: "today" is the school's day, not the server's (often UTC).
+SCHOOL_TIMEZONE = ZoneInfo("Europe/London")
+
+
+def _today() -> date:
+    return datetime.now(SCHOOL_TIMEZONE).date()
+
+
+def _viewer() -> services.Viewer:
+    return services.Viewer(
+        user_id=current_user.id, school_id=current_user.school_id, role=current_user.role
+    )
+
+
+def _url_if_exists(endpoint: str, **values) -> str | None:
+    """A link to another feature's page, only once that feature is part of the app."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return None
+
+
+def _occurrence_or_404(occurrence_id: int) -> tuple[LessonOccurrence, Lesson]:
+    occurrence = services.find_occurrence(occurrence_id, _viewer())
+    if occurrence is None:
+        abort(404)
+    lesson = load_curriculum().lesson(occurrence.lesson_key)
+    if lesson is None:
+        abort(404)
+    return occurrence, lesson
+
+
+def _lesson_or_404(band: str, slug: str) -> Lesson:
+    lesson = services.find_lesson(band, slug)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def _run_key(lesson: Lesson, occurrence: LessonOccurrence | None) -> str:
+    # Kept per user, so two staff sharing a browser never pick up each other's place.
+    target = f"occurrence-{occurrence.id}" if occurrence else f"practice-{lesson.key}"
+    return f"u{current_user.id}:{target}"
+
+
+def _record_form(occurrence: LessonOccurrence, lesson: Lesson) -> RecordDeliveryForm:
+    delivery = services.delivery_for(occurrence)
+    if delivery is not None:
+        outcomes = {step.step_index: step.outcome for step in delivery.steps}
+        data = {
+            "delivered_on": delivery.delivered_on,
+            "minutes_taken": delivery.minutes_taken,
+            "note": delivery.note,
+            "outcomes": [outcomes.get(i, "taught") for i in range(len(lesson.steps))],
+        }
+    else:
+        data = {
+            "delivered_on": min(occurrence.scheduled_on, _today()),
+            "minutes_taken": occurrence.minutes,
+            "outcomes": ["taught"] * len(lesson.steps),
+        }
+    return RecordDeliveryForm(formdata=None, data=data)
+
+
+def _render_presenter(
+    lesson: Lesson,
+    occurrence: LessonOccurrence | None,
+    form: RecordDeliveryForm | None = None,
+    status: int = 200,
+):
+    run_key = _run_key(lesson, occurrence)
+    if occurrence is not None:
+        pupil_url = url_for("runner.pupil_screen", occurrence_id=occurrence.id)
+        leave_url = _url_if_exists(
+            "scheduling.class_detail", class_id=occurrence.class_id
+        ) or url_for("home.dashboard")
+        if form is None:
+            form = _record_form(occurrence, lesson)
+        delivery = services.delivery_for(occurrence)
+    else:
+        pupil_url = url_for("runner.pupil_screen", band=lesson.band, slug=lesson.slug)
+        leave_url = _url_if_exists(
+            "curriculum.lesson", band=lesson.band, slug=lesson.slug
+        ) or url_for("home.dashboard")
+        delivery = None
+    return render_template(
+        "runner/present.html",
+        lesson=lesson,
+        occurrence=occurrence,
+        delivery=delivery,
+        form=form,
+        run=services.run_data(lesson, run_key=run_key, for_teacher=True),
+        pupil_url=pupil_url,
+        leave_url=leave_url,
+        plan_url=_url_if_exists("curriculum.lesson", band=lesson.band, slug=lesson.slug),
+        today=_today(),
+    ), status
+
+
+@bp.route("/teach/<int:occurrence_id>")
+@allow(*STAFF)
+def present(occurrence_id: int):
+    occurrence, lesson = _occurrence_or_404(occurrence_id)
+    return _render_presenter(lesson, occurrence)
+
+
+@bp.route("/teach/practice/<band>/<slug>")
+@allow(*STAFF)
+def practise(band: str, slug: str):
+    return _render_presenter(_lesson_or_404(band, slug), None)
+
+
+@bp.route("/teach/<int:occurrence_id>/pupils")
+@bp.route("/teach/practice/<band>/<slug>/pupils")
+@allow(*STAFF)
+def pupil_screen(occurrence_id: int | None = None, band: str = "", slug: str = ""):
+    if occurrence_id is not None:
+        occurrence, lesson = _occurrence_or_404(occurrence_id)
+    else:
+        occurrence, lesson = None, _lesson_or_404(band, slug)
+    return render_template(
+        "runner/pupil_screen.html",
+        lesson=lesson,
+        run=services.run_data(lesson, run_key=_run_key(lesson, occurrence), for_teacher=False),
+    )
+
+
+@bp.route("/teach/<int:occurrence_id>/record", methods=["POST"])
+@allow(*STAFF)
+def record(occurrence_id: int):
+    occurrence, lesson = _occurrence_or_404(occurrence_id)
+    form = RecordDeliveryForm()
+    if form.validate_on_submit():
+        try:
+            services.record_delivery(
+                occurrence.id,
+                _viewer(),
+                delivered_on=form.delivered_on.data,
+                minutes_taken=form.minutes_taken.data,
+                outcomes=[entry.data for entry in form.outcomes],
+                note=form.note.data,
+                today=_today(),
+            )
+        except LookupError:
+            abort(404)
+        except ServiceError as error:
+            _show_error(form, error)
+        else:
+            flash("Thank you. What you delivered is recorded.", "success")
+            return redirect(url_for("runner.present", occurrence_id=occurrence.id) + "#record")
+    occurrence, lesson = _occurrence_or_404(occurrence_id)  # reloaded after any rollback
+    form.fit_steps(len(lesson.steps))
+    return _render_presenter(lesson, occurrence, form, status=400)
+
+
+def _show_error(form: RecordDeliveryForm, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
