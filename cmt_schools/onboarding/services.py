@@ -28,10 +28,10 @@ from .models import SetupTick
 # settings items of the checklist are done once the lead has been through that form.
 SETTINGS_SAVED_ACTION = "school.settings_changed"
 
-# The items only the lead can say are done, with the label of their date field.
-MANUAL_ITEMS: dict[str, str] = {
-    "dsl_briefed": "Date the DSL was briefed",
-    "parents_informed": "Date parents and carers were told",
+# The items only the lead can say are done: (title, label of the date field).
+MANUAL_ITEMS: dict[str, tuple[str, str]] = {
+    "dsl_briefed": ("DSL briefed", "Date the DSL was briefed"),
+    "parents_informed": ("Parents and carers informed", "Date parents and carers were told"),
 }
 EARLIEST_TICK_DATE = date(2000, 1, 1)
 
@@ -137,13 +137,8 @@ def build_checklist(school: School) -> Checklist:
         ),
     ]
     items += [
-        ChecklistItem(
-            key,
-            {"dsl_briefed": "DSL briefed", "parents_informed": "Parents and carers informed"}[key],
-            key in ticks,
-            tick=ticks.get(key),
-        )
-        for key in MANUAL_ITEMS
+        ChecklistItem(key, title, key in ticks, tick=ticks.get(key))
+        for key, (title, _label) in MANUAL_ITEMS.items()
     ]
     return Checklist(items)
 

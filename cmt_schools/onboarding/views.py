@@ -3,7 +3,8 @@ data page (export and deletion)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -46,7 +47,9 @@ def _links() -> dict:
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    """Today at the signed-in user's school (a tick at 00:30 in London is not "tomorrow")."""
+    zone = current_user.school.timezone if current_user.is_authenticated else "Europe/London"
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 # ---------------------------------------------------------------- the checklist
@@ -54,7 +57,7 @@ def _today() -> date:
 
 def _tick_forms(errors_for: str | None = None, form: TickForm | None = None) -> dict:
     forms = {}
-    for item, label in services.MANUAL_ITEMS.items():
+    for item, (_title, label) in services.MANUAL_ITEMS.items():
         if item == errors_for and form is not None:
             tick_form = form
         else:
