@@ -1,0 +1,405 @@
+"""Getting a school started: the set-up checklist, printed documents, privacy notices, help."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+
+from cmt_schools.accounts import services as accounts
+from cmt_schools.audit.models import AuditEvent
+from cmt_schools.checkins.models import AnswerSet
+from cmt_schools.extensions import db
+from cmt_schools.onboarding import services
+from cmt_schools.onboarding.models import SetupTick
+from cmt_schools.onboarding.notices import (
+    ANSWER_SET_FIELDS,
+    UndocumentedColumn,
+    answer_set_fields,
+)
+
+from .onboarding_fixtures import add_class, add_term
+
+TODAY = datetime.now(UTC).date()
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text with all runs of whitespace made single spaces."""
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def squeezed(text: str) -> str:
+    """Text without any whitespace, so a line broken anywhere (even after a hyphen) matches."""
+    return re.sub(r"\s+", "", text)
+
+
+def statuses(html: str) -> dict[str, str]:
+    found = re.findall(r'id="item-([a-z_]+)".*?<strong>(Done|To do)</strong>', html, re.S)
+    return dict(found)
+
+
+def save_settings(school, lead, **changes):
+    values = {
+        "name": school.name,
+        "nation": school.nation,
+        "suppression_threshold": school.suppression_threshold,
+        "min_wave_size": school.min_wave_size,
+        "retention_months": school.retention_months,
+        "trusted_adults": school.trusted_adults,
+        "contacts": [(c.name, c.detail, c.for_ks2, c.for_ks3_ks4) for c in school.support_contacts],
+    }
+    values.update(changes)
+    accounts.update_school_settings(school, lead=lead, **values)
+
+
+# ---------------------------------------------------------------- the checklist
+
+
+def test_each_checklist_item_turns_done_when_its_task_is(app, make_lead, make_teacher):
+    lead = make_lead()
+    school = lead.school
+    checklist = services.build_checklist(school)
+    assert [item.key for item in checklist.items] == [
+        "details",
+        "terms",
+        "support",
+        "privacy",
+        "staff",
+        "classes",
+        "dsl_briefed",
+        "parents_informed",
+    ]
+    assert checklist.done_count == 0 and services.setup_incomplete(school)
+
+    save_settings(school, lead)
+    checklist = services.build_checklist(school)
+    assert {item.key for item in checklist.items if item.done} == {"details", "support", "privacy"}
+
+    add_term(school)
+    assert services.build_checklist(school).item("terms").done
+
+    teacher = make_teacher(school)
+    assert services.build_checklist(school).item("staff").done
+
+    add_class(school, teacher)
+    assert services.build_checklist(school).item("classes").done
+
+    services.tick_item(school, "dsl_briefed", done_on=TODAY, lead=lead, today=TODAY)
+    assert services.setup_incomplete(school)
+    services.tick_item(school, "parents_informed", done_on=TODAY, lead=lead, today=TODAY)
+    assert services.build_checklist(school).complete
+    assert not services.setup_incomplete(school)
+
+    services.untick_item(school, "parents_informed", lead=lead)
+    assert services.setup_incomplete(school)
+
+
+def test_one_schools_progress_does_not_tick_anothers(app, make_lead, make_teacher):
+    lead = make_lead()
+    other_lead = make_lead()
+    teacher = make_teacher(lead.school)
+    save_settings(lead.school, lead)
+    add_term(lead.school)
+    add_class(lead.school, teacher)
+    services.tick_item(lead.school, "dsl_briefed", done_on=TODAY, lead=lead, today=TODAY)
+    assert services.build_checklist(other_lead.school).done_count == 0
+
+
+def test_the_checklist_page_shows_what_is_done_and_links_to_each_task(client, auth, make_lead):
+    lead = make_lead()
+    auth.login(lead)
+    page = client.get("/setup")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert set(statuses(html).values()) == {"To do"}
+    assert "0 of 8" in html
+    for link in (
+        "/school/settings",
+        "/staff",
+        "/documents/dsl-briefing.pdf",
+        "/documents/parent-letter.pdf",
+        f"/privacy?school={lead.school_id}",
+    ):
+        assert f'href="{link}' in html
+    # The defaults are explained.
+    assert "default 10" in html and "default 24" in html
+
+
+def test_a_manual_tick_records_the_date_and_who_and_can_be_undone(client, auth, make_lead):
+    lead = make_lead(name="Lee Lead")
+    auth.login(lead)
+    day = TODAY - timedelta(days=3)
+    response = client.post(
+        "/setup/ticks/dsl_briefed", data={"dsl_briefed-done_on": day.isoformat()}
+    )
+    assert response.status_code == 302
+    html = client.get("/setup").get_data(as_text=True)
+    assert statuses(html)["dsl_briefed"] == "Done"
+    assert f"Done on {services.long_date(day)}, ticked by Lee Lead" in html
+    tick = db.session.scalars(select(SetupTick)).one()
+    assert (tick.done_on, tick.ticked_by_id, tick.school_id) == (day, lead.id, lead.school_id)
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "setup.ticked" in actions
+
+    assert client.post("/setup/ticks/dsl_briefed/untick").status_code == 302
+    assert statuses(client.get("/setup").get_data(as_text=True))["dsl_briefed"] == "To do"
+    assert db.session.scalars(select(SetupTick)).first() is None
+    assert "setup.unticked" in db.session.scalars(select(AuditEvent.action)).all()
+
+
+BAD_TICK_DATES = [
+    ("", "Enter the date it was done"),
+    ("not a date", "Not a valid date"),
+    ((TODAY + timedelta(days=2)).isoformat(), "cannot be in the future"),
+    ("1999-12-31", "from 2000 onwards"),
+]
+
+
+def test_a_bad_tick_date_is_refused_clearly(client, auth, make_lead):
+    auth.login(make_lead())
+    for value, message in BAD_TICK_DATES:
+        response = client.post(
+            "/setup/ticks/parents_informed", data={"parents_informed-done_on": value}
+        )
+        assert response.status_code == 400, value
+        assert message in response.get_data(as_text=True), value
+    assert db.session.scalars(select(SetupTick)).first() is None
+
+
+def test_unknown_items_404_and_teachers_cannot_tick(app, client, auth, make_lead, make_teacher):
+    lead = make_lead()
+    auth.login(lead)
+    assert (
+        client.post("/setup/ticks/terms", data={"terms-done_on": "2026-01-01"}).status_code == 404
+    )
+    assert client.post("/setup/ticks/nope/untick").status_code == 404
+    teacher_client = app.test_client()
+    teacher = make_teacher(lead.school)
+    teacher_client.post("/login", data={"email": teacher.email, "password": "a calm green kettle"})
+    assert teacher_client.get("/setup").status_code == 403
+    response = teacher_client.post(
+        "/setup/ticks/dsl_briefed", data={"dsl_briefed-done_on": TODAY.isoformat()}
+    )
+    assert response.status_code == 403
+    assert db.session.scalars(select(SetupTick)).first() is None
+
+
+def test_a_tick_form_ignores_a_school_id_it_does_not_own(client, auth, make_lead):
+    lead = make_lead()
+    other = make_lead()
+    auth.login(lead)
+    client.post(
+        "/setup/ticks/dsl_briefed",
+        data={"dsl_briefed-done_on": TODAY.isoformat(), "school_id": other.school_id},
+    )
+    assert db.session.scalars(select(SetupTick.school_id)).all() == [lead.school_id]
+
+
+# ---------------------------------------------------------------- the printed documents
+
+
+def test_the_parent_letter_lists_every_question_of_every_band(client, auth, make_lead):
+    lead = make_lead(name="Ada Lead")
+    auth.login(lead)
+    response = client.get("/documents/parent-letter.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    questions = services.letter_questions()
+    assert len(questions) == 2
+    flat = squeezed(text)
+    starts = [flat.index(squeezed(label)) for label, _ in questions]
+    assert starts == sorted(starts)
+    for i, (band_label, band_questions) in enumerate(questions):
+        # Each band's questions appear under its own heading, before the next band's.
+        section = flat[starts[i] : starts[i + 1] if i + 1 < len(starts) else len(flat)]
+        assert band_questions
+        for question in band_questions:
+            assert squeezed(question) in section, f"{band_label}: {question!r} missing"
+    school = lead.school
+    assert school.name in text and "Ada Lead" in text
+    assert f"at least {school.suppression_threshold} pupils" in text
+    assert "24 months" in text
+    assert f"/privacy?school={school.id}" in text
+    for promise in ("anonymous", "optional", "group totals only", "not take part"):
+        assert promise in text
+
+
+def test_the_letter_questions_cover_the_term_items_and_the_right_now_check():
+    for _label, questions in services.letter_questions():
+        # Six term items (W1, W2, C1, C2, S1, G1) and the one-item "right now" check.
+        assert len(questions) == 7
+        assert any("worried" in q for q in questions)
+        assert any("calm and safe" in q for q in questions)
+        assert any(q.startswith("Right now") for q in questions)
+
+
+def test_the_briefings_are_filled_in_with_the_schools_details(client, auth, make_lead):
+    lead = make_lead()
+    school = lead.school
+    save_settings(school, lead, trusted_adults="Mr Oduya in the library")
+    auth.login(lead)
+    dsl = pdf_text(client.get("/documents/dsl-briefing.pdf").data)
+    for phrase in (
+        "Mr Oduya in the library",
+        "Childline",
+        "self-criticism",
+        "free text",
+        "no individual results",
+        "discloses",
+        "Do not promise to keep it secret",
+        school.name,
+    ):
+        assert phrase.lower() in dsl.lower(), phrase
+    staff = pdf_text(client.get("/documents/staff-briefing.pdf").data)
+    for phrase in (
+        "anyone can pass",
+        "Eyes open is always fine",
+        "Warn vulnerable pupils",
+        "Your own practice",
+        "Mr Oduya in the library",
+        "Calm close",
+    ):
+        assert phrase.lower() in staff.lower(), phrase
+
+
+def test_documents_need_a_staff_login(client):
+    response = client.get("/documents/parent-letter.pdf")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# ---------------------------------------------------------------- privacy notices
+
+
+def test_every_answer_table_column_has_a_plain_description():
+    columns = [column.name for column in AnswerSet.__table__.columns]
+    assert [field.column for field in answer_set_fields()] == columns
+    assert set(ANSWER_SET_FIELDS) == set(columns)
+
+
+def test_a_new_undocumented_column_stops_the_notices():
+    metadata = MetaData()
+    table = Table(
+        "answer_set",
+        metadata,
+        *(Column(c.name, c.type) for c in AnswerSet.__table__.columns),
+        Column("user_agent", String(200)),
+    )
+    with pytest.raises(UndocumentedColumn, match="user_agent"):
+        answer_set_fields(table)
+    fewer = Table("answer_set", MetaData(), Column("id", Integer, primary_key=True))
+    with pytest.raises(UndocumentedColumn, match="described but not stored"):
+        answer_set_fields(fewer)
+
+
+def test_the_notices_name_every_column_the_answer_table_holds(client):
+    adults = client.get("/privacy")
+    assert adults.status_code == 200
+    html = adults.get_data(as_text=True)
+    for column in AnswerSet.__table__.columns:
+        notice = ANSWER_SET_FIELDS[column.name]
+        assert f"<td>{column.name}</td>" in html
+        assert str(escape(notice.adults)) in html
+    pupils = client.get("/privacy/pupils").get_data(as_text=True)
+    for column in AnswerSet.__table__.columns:
+        notice = ANSWER_SET_FIELDS[column.name]
+        assert str(escape(notice.younger)) in pupils
+        assert str(escape(notice.older)) in pupils
+
+
+def escape(text: str):
+    from markupsafe import escape as markup_escape
+
+    return markup_escape(text)
+
+
+def test_the_notices_show_the_defaults_without_a_school(client):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert "your school" in html.lower()
+    assert "at least <strong>10</strong> pupils" in html
+    assert "24 months (2 years)" in html
+    assert "data controller" in html
+    for never in ("IP", "user agent", "free text", "name"):
+        assert never in html
+    pupils = client.get("/privacy/pupils").get_data(as_text=True)
+    assert "If you are 7 to 11" in pupils and "If you are 11 to 16" in pupils
+    assert "at least 10 children" in pupils and "After 2 years" in pupils
+    assert "0800 1111" in pupils and "85258" in pupils
+
+
+def test_a_school_id_shows_that_schools_settings(client, make_lead):
+    lead = make_lead()
+    school = lead.school
+    save_settings(
+        school,
+        lead,
+        name="Brook Lane Primary",
+        suppression_threshold=15,
+        retention_months=18,
+        trusted_adults="Ms Amari in the Nest",
+    )
+    html = client.get(f"/privacy?school={school.id}").get_data(as_text=True)
+    assert "Brook Lane Primary is the data controller" in html
+    assert "at least <strong>15</strong> pupils" in html
+    assert "18 months" in html
+    pupils = client.get(f"/privacy/pupils?school={school.id}").get_data(as_text=True)
+    assert "Brook Lane Primary" in pupils and "at least 15 children" in pupils
+    assert "Ms Amari in the Nest" in pupils and "After 18 months" in pupils
+
+
+def test_an_unknown_school_id_is_404(client, make_school):
+    make_school()
+    for value in ("999999", "abc", "", "-1", "1.5", "1" * 30):
+        assert client.get(f"/privacy?school={value}").status_code == 404, value
+        assert client.get(f"/privacy/pupils?school={value}").status_code == 404, value
+
+
+# ---------------------------------------------------------------- help
+
+
+HELP_PAGES = [
+    ("/help", "Help"),
+    ("/help/first-lesson", "Teaching your first lesson"),
+    ("/help/running-a-check-in", "Running a check-in in class"),
+    ("/help/reading-the-term-summary", "Reading the term summary"),
+]
+
+
+def test_help_pages_are_public(client):
+    for path, heading in HELP_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert f"<h1>{heading}</h1>" in response.get_data(as_text=True), path
+
+
+def test_an_unknown_help_topic_is_404(client):
+    assert client.get("/help/nothing-here").status_code == 404
+
+
+def test_leads_get_the_set_up_nav_item_and_teachers_do_not(
+    app, client, auth, make_lead, make_teacher
+):
+    lead = make_lead()
+    auth.login(lead)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/setup"' in html and 'href="/help"' in html
+    teacher_client = app.test_client()
+    teacher = make_teacher(lead.school)
+    teacher_client.post("/login", data={"email": teacher.email, "password": "a calm green kettle"})
+    html = teacher_client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/setup"' not in html and 'href="/help"' in html
+
+
+def test_the_demo_school_starts_set_up(app):
+    from cmt_schools.demo import seed_demo
+
+    demo = seed_demo(password="demo password here", today=date(2026, 11, 22))
+    checklist = services.build_checklist(demo.school)
+    manual = {item.key: item.done for item in checklist.items if item.manual}
+    assert manual == {"dsl_briefed": True, "parents_informed": True}
+    assert checklist.item("details").done and checklist.item("support").done
