@@ -16,7 +16,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.form import Form
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .models import CLOSURE_KINDS, YEAR_GROUPS
@@ -49,9 +49,40 @@ class ClockField(TimeField):
             raise ValueError("Enter a time, for example 09:15.") from error
 
 
+CHOOSE = "Choose from the options given."
+
+
+class ChoiceField(SelectField):
+    """A select whose every refusal reads the same plain way."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(CHOOSE) from error
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(CHOOSE) from error
+
+
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(CHOOSE) from error
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(CHOOSE) from error
 
 
 def _name(limit: int, what: str):
@@ -69,7 +100,7 @@ class TermForm(FlaskForm):
 
 class ClosureForm(FlaskForm):
     name = StringField("What it is", validators=_name(MAX_NAME["closure"], "closure"))
-    kind = SelectField("Kind", choices=list(CLOSURE_KINDS.items()))
+    kind = ChoiceField("Kind", choices=list(CLOSURE_KINDS.items()))
     first_day = DayField("First day", validators=[InputRequired("Enter the first day.")])
     last_day = DayField("Last day (leave empty for one day)", validators=[Optional()])
 
@@ -82,9 +113,18 @@ class YearTermForm(Form):
 
 class YearClosureForm(Form):
     name = StringField(
-        "Name", validators=[Optional(), Length(max=MAX_NAME["closure"], message="Too long.")]
+        "Name",
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_NAME["closure"], message=f"Use at most {MAX_NAME['closure']} characters."
+            ),
+        ],
     )
-    kind = SelectField("Kind", choices=list(CLOSURE_KINDS.items()))
+    # Checked by the service for the rows that are filled in; empty rows are left out.
+    kind = SelectField(
+        "Kind", choices=list(CLOSURE_KINDS.items()), default="other", validate_choice=False
+    )
     first_day = DayField("First day", validators=[Optional()])
     last_day = DayField("Last day", validators=[Optional()])
 
@@ -102,13 +142,13 @@ class ClassForm(FlaskForm):
         validators=_name(MAX_NAME["class"], "class"),
         render_kw={"autocomplete": "off"},
     )
-    year_group = SelectField(
+    year_group = ChoiceField(
         "Year group",
         choices=list(YEAR_GROUPS.items()),
         coerce=int,
         validate_choice=True,
     )
-    band_override = SelectField(
+    band_override = ChoiceField(
         "Version of the lessons",
         choices=[
             ("", "The year group's own (recommended)"),
@@ -117,23 +157,16 @@ class ClassForm(FlaskForm):
             ("ks4", "KS4 version (ages 14-16)"),
         ],
     )
-    teacher_id = SelectField("Teacher", coerce=int)
-
-
-def _coerce_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError) as error:
-        raise ValueError("Not a valid choice.") from error
+    teacher_id = ChoiceField("Teacher", coerce=int)
 
 
 class ScheduleForm(FlaskForm):
-    core = CheckboxesField("Core lessons", coerce=_coerce_int)
+    core = CheckboxesField("Core lessons", coerce=int)
     first_day = DayField("Date of the first lesson", validators=[InputRequired("Enter a date.")])
     weekdays = CheckboxesField(
         "Weekdays",
         choices=list(SCHOOL_WEEKDAYS.items()),
-        coerce=_coerce_int,
+        coerce=int,
         validators=[InputRequired("Choose at least one weekday.")],
     )
     starts_at = ClockField("Start time", validators=[InputRequired("Enter a start time.")])
@@ -160,7 +193,7 @@ def schedule_form_class(extras) -> type[ScheduleForm]:
         setattr(
             BandScheduleForm,
             f"extra_{index}",
-            SelectField(lesson.title, choices=placements, default=""),
+            ChoiceField(lesson.title, choices=placements, default=""),
         )
     return BandScheduleForm
 
@@ -172,7 +205,7 @@ class MoveForm(FlaskForm):
 
 
 class AddLessonForm(FlaskForm):
-    lesson_key = SelectField("Lesson")
+    lesson_key = ChoiceField("Lesson")
     day = DayField("Date", validators=[InputRequired("Enter the date.")])
     starts_at = ClockField("Start time", validators=[InputRequired("Enter a start time.")])
     minutes = IntegerField(
@@ -186,15 +219,15 @@ class AddLessonForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    action = SelectField(choices=[("skip", "Skip"), ("cancel", "Cancel"), ("restore", "Put back")])
+    action = ChoiceField(choices=[("skip", "Skip"), ("cancel", "Cancel"), ("restore", "Put back")])
 
 
 class ArchiveForm(FlaskForm):
-    archived = SelectField(choices=[("1", "Archive"), ("0", "Bring back")])
+    archived = ChoiceField(choices=[("1", "Archive"), ("0", "Bring back")])
 
 
 class FeedForm(FlaskForm):
-    action = SelectField(choices=[("create", "Create"), ("revoke", "Turn off")])
+    action = ChoiceField(choices=[("create", "Create"), ("revoke", "Turn off")])
 
 
 class YearChoiceForm(FlaskForm):

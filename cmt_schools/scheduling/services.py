@@ -13,6 +13,7 @@ every bank holiday of the school's nation (from the `holidays` library).
 from __future__ import annotations
 
 import calendar as calendar_module
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,11 +102,18 @@ class Period:
         return "Term" if self.kind == "term" else CLOSURE_KINDS.get(self.kind, self.kind)
 
 
-def bank_holidays(nation: str) -> holidays.HolidayBase:
-    """The UK bank holidays of one nation (they differ: Scotland has 2 January, and so on)."""
+def bank_holidays(nation: str, year: int) -> dict[date, str]:
+    """The UK bank holidays of one nation in one year (they differ: Scotland has 2 January,
+    St Andrew's Day and an early August holiday; Northern Ireland St Patrick's Day...)."""
     if nation not in NATION_SUBDIVISIONS:
         raise ServiceError(f"Unknown nation: {nation}.", "nation")
-    return holidays.country_holidays("GB", subdiv=NATION_SUBDIVISIONS[nation])
+    return _bank_holidays(nation, year)
+
+
+@functools.lru_cache(maxsize=256)
+def _bank_holidays(nation: str, year: int) -> dict[date, str]:
+    found = holidays.country_holidays("GB", subdiv=NATION_SUBDIVISIONS[nation], years=year)
+    return dict(found.items())
 
 
 class SchoolCalendar:
@@ -119,8 +127,9 @@ class SchoolCalendar:
     ) -> None:
         self.terms = sorted(terms, key=lambda period: period.first_day)
         self.closures = sorted(closures, key=lambda period: period.first_day)
+        if nation not in NATION_SUBDIVISIONS:
+            raise ServiceError(f"Unknown nation: {nation}.", "nation")
         self.nation = nation
-        self._holidays = bank_holidays(nation)
 
     @property
     def first_day(self) -> date | None:
@@ -137,7 +146,7 @@ class SchoolCalendar:
         return next((closure for closure in self.closures if closure.contains(day)), None)
 
     def bank_holiday(self, day: date) -> str | None:
-        return self._holidays.get(day)
+        return bank_holidays(self.nation, day.year).get(day)
 
     def why_not_school_day(self, day: date) -> str | None:
         """None for a school day; otherwise the reason, in words a teacher understands."""
@@ -459,12 +468,9 @@ def _last_monday(year: int, month: int) -> date:
 
 
 def _good_friday(year: int) -> date:
-    found = [
-        day
-        for day, name in holidays.country_holidays("GB", subdiv="ENG", years=year).items()
-        if name == "Good Friday"
-    ]
-    return found[0]
+    return next(
+        day for day, name in bank_holidays("england", year).items() if name == "Good Friday"
+    )
 
 
 def _week_from(monday: date, days: int = 5) -> tuple[date, date]:
