@@ -107,28 +107,25 @@ def test_pushing_on_keeps_clear_of_taught_lessons_and_refuses_past_the_terms(sch
     assert days(scheduled_school.reload())[3] == date(2026, 10, 5)
 
 
-@pytest.mark.parametrize(
-    "lesson, new_day, message",
-    [
-        (2, date(2026, 10, 27), "is a closure: Autumn half-term"),
-        (2, date(2026, 9, 19), "is a weekend"),
-        (8, date(2027, 4, 5), "is not in any term"),
-        (8, date(2026, 12, 21), "is not in any term"),
-        (2, date(2026, 9, 21), "already has Lesson 3"),
-        (2, None, "Enter the new date"),
-    ],
-)
-def test_moves_onto_a_closure_another_lesson_or_outside_terms_are_refused(
-    scheduled_school, lesson, new_day, message
-):
-    c = scheduled_school.reload()
-    occurrence = c.occurrences[lesson - 1]
-    with pytest.raises(ServiceError, match=message):
-        services.move_occurrence(
-            occurrence, day=new_day, starts_at=None, today=TODAY, user=scheduled_school.teacher
-        )
-    db.session.rollback()
-    assert days(scheduled_school.reload())[lesson - 1] != new_day
+REFUSED_MOVES = [
+    (2, date(2026, 10, 27), "is a closure: Autumn half-term"),
+    (2, date(2026, 9, 19), "is a weekend"),
+    (8, date(2027, 4, 5), "is not in any term"),
+    (8, date(2026, 12, 21), "is not in any term"),
+    (2, date(2026, 9, 21), "already has Lesson 3"),
+    (2, None, "Enter the new date"),
+]
+
+
+def test_moves_onto_a_closure_another_lesson_or_outside_terms_are_refused(scheduled_school):
+    for lesson, new_day, message in REFUSED_MOVES:
+        occurrence = scheduled_school.reload().occurrences[lesson - 1]
+        with pytest.raises(ServiceError, match=message):
+            services.move_occurrence(
+                occurrence, day=new_day, starts_at=None, today=TODAY, user=scheduled_school.teacher
+            )
+        db.session.rollback()
+        assert days(scheduled_school.reload())[lesson - 1] != new_day, new_day
 
 
 def test_a_move_out_of_order_or_into_the_past_is_warned_then_allowed(scheduled_school):
@@ -251,24 +248,30 @@ def test_adding_an_extra_takes_its_place_by_date(scheduled_school):
     assert added.minutes == 50
 
 
-@pytest.mark.parametrize(
-    "key, day, message",
-    [
-        ("ks3/01-what-compassion-is", date(2026, 12, 7), "already in the plan"),
-        ("ks2/extra-moving-up", date(2026, 12, 7), "from this class's programme"),
-        ("no/such-lesson", date(2026, 12, 7), "from this class's programme"),
-        ("ks3/extra-class-charter", date(2026, 10, 28), "is a closure"),
-        ("ks3/extra-class-charter", date(2026, 9, 14), "already has Lesson 2"),
-    ],
-)
-def test_adding_a_lesson_is_refused_with_the_reason(scheduled_school, key, day, message):
-    c = scheduled_school.reload()
-    with pytest.raises(ServiceError, match=message):
-        services.add_lesson(
-            c, lesson_key=key, day=day, starts_at=None, minutes=None, today=TODAY, user=c.teacher
-        )
-    db.session.rollback()
-    assert len(scheduled_school.reload().occurrences) == 8
+REFUSED_ADDITIONS = [
+    ("ks3/01-what-compassion-is", date(2026, 12, 7), "already in the plan"),
+    ("ks2/extra-moving-up", date(2026, 12, 7), "from this class's programme"),
+    ("no/such-lesson", date(2026, 12, 7), "from this class's programme"),
+    ("ks3/extra-class-charter", date(2026, 10, 28), "is a closure"),
+    ("ks3/extra-class-charter", date(2026, 9, 14), "already has Lesson 2"),
+]
+
+
+def test_adding_a_lesson_is_refused_with_the_reason(scheduled_school):
+    for key, day, message in REFUSED_ADDITIONS:
+        c = scheduled_school.reload()
+        with pytest.raises(ServiceError, match=message):
+            services.add_lesson(
+                c,
+                lesson_key=key,
+                day=day,
+                starts_at=None,
+                minutes=None,
+                today=TODAY,
+                user=c.teacher,
+            )
+        db.session.rollback()
+        assert len(scheduled_school.reload().occurrences) == 8, key
 
 
 def test_a_cancelled_core_lesson_can_be_added_again_later_with_a_warning(scheduled_school):
@@ -386,27 +389,27 @@ def test_classes_band_comes_from_the_year_with_an_override(scheduled_school):
     assert s.reload().occurrences[0].lesson_key == "ks2/01-what-compassion-is"
 
 
-@pytest.mark.parametrize(
-    "values, message",
-    [
-        ({"name": ""}, "Give the class a name"),
-        ({"name": "x" * 41}, "40 characters"),
-        ({"name": "8b"}, "already a class called 8b"),
-        ({"year_group": 14}, "Reception to Year 13"),
-        ({"band_override": "ks5"}, "KS2, KS3 or KS4"),
-        ({"teacher_id": "OTHER"}, "Only the school lead"),
-    ],
-)
-def test_bad_class_input_is_refused(scheduled_school, values, message):
+BAD_CLASSES = [
+    ({"name": ""}, "Give the class a name"),
+    ({"name": "x" * 41}, "40 characters"),
+    ({"name": "8b"}, "already a class called 8b"),
+    ({"year_group": 14}, "Reception to Year 13"),
+    ({"band_override": "ks5"}, "KS2, KS3 or KS4"),
+    ({"teacher_id": "OTHER"}, "Only the school lead"),
+]
+
+
+def test_bad_class_input_is_refused(scheduled_school):
     s = scheduled_school
-    data = {"name": "7A", "year_group": 7, "band_override": None, "teacher_id": s.teacher.id}
-    data.update(values)
-    if data["teacher_id"] == "OTHER":
-        data["teacher_id"] = s.other_teacher.id
-    with pytest.raises(ServiceError, match=message):
-        services.create_class(s.school, user=s.teacher, **data)
-    db.session.rollback()
-    assert db.session.query(SchoolClass).count() == 1
+    for values, message in BAD_CLASSES:
+        data = {"name": "7A", "year_group": 7, "band_override": None, "teacher_id": s.teacher.id}
+        data.update(values)
+        if data["teacher_id"] == "OTHER":
+            data["teacher_id"] = s.other_teacher.id
+        with pytest.raises(ServiceError, match=message):
+            services.create_class(s.school, user=s.teacher, **data)
+        db.session.rollback()
+        assert db.session.query(SchoolClass).count() == 1, values
 
 
 def test_a_lead_reassigns_a_class_and_archived_classes_leave_the_lists(scheduled_school):
