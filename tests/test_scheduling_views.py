@@ -223,3 +223,11 @@ def test_demo_works_on_any_day_of_the_year(app, make_lead):
             db.session.commit()
         classes = db.session.scalars(select(SchoolClass)).all()
         assert len(classes) == 3 and all(len(c.occurrences) >= 8 for c in classes), today
+
+
+def test_the_account_page_links_to_the_calendar_feed_settings(app, make_lead):
+    lead = make_lead()
+    client = login(app, lead)
+    assert "/calendar/feed" in client.get("/account").get_data(as_text=True)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Enter this year's terms, half-terms and INSET days" in dashboard
