@@ -72,6 +72,11 @@ class SchoolClass(db.Model):
     # A teacher may choose another band's version, e.g. KS2 for a Year 8 SEND group.
     band_override: Mapped[str | None] = mapped_column(String(3), nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The weekly pattern the programme was laid on ("0,3" = Monday and Thursday), its
+    # usual start time and length: "we missed it" and "add a lesson" reuse them.
+    lesson_weekdays: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    lesson_starts_at: Mapped[time | None] = mapped_column(Time, nullable=True)
+    lesson_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     teacher: Mapped[User] = relationship()
@@ -88,6 +93,12 @@ class SchoolClass(db.Model):
     @property
     def year_label(self) -> str:
         return YEAR_GROUPS.get(self.year_group, str(self.year_group))
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        if not self.lesson_weekdays:
+            return ()
+        return tuple(int(part) for part in self.lesson_weekdays.split(",") if part.isdigit())
 
 
 class LessonOccurrence(db.Model):
@@ -114,6 +125,8 @@ class LessonOccurrence(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    # Bumped on every change of date, time or status: iCalendar's SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -1,0 +1,233 @@
+"""The pages: dashboard "this week and next", calendars, the programme view; the demo and CLI."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import func, select
+
+from cmt_schools.extensions import db
+from cmt_schools.scheduling import services
+from cmt_schools.scheduling.models import Closure, LessonOccurrence, SchoolClass, Term
+
+from .conftest import PASSWORD
+from .scheduling_fixtures import scheduled_school_fixture  # noqa: F401
+
+
+def login(app, user):
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return client
+
+
+def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_lead, make_teacher):
+    school = make_school()
+    lead, teacher, other = make_lead(school), make_teacher(school), make_teacher(school)
+    today = services.school_today(school)
+    monday = today - timedelta(days=today.weekday())
+    # Term dates around the real today, and a lesson on the first school day of this week.
+    services.add_term(
+        school,
+        name="Now term",
+        first_day=monday - timedelta(days=7),
+        last_day=monday + timedelta(days=60),
+        user=lead,
+    )
+    c = services.create_class(
+        school, name="6N", year_group=6, band_override=None, teacher_id=teacher.id, user=lead
+    )
+    calendar = services.load_calendar(school)
+    days = list(calendar.school_days(monday, monday + timedelta(days=13)))
+    services.add_lesson(
+        c,
+        lesson_key="ks2/01-what-compassion-is",
+        day=days[0],
+        starts_at=time(9, 0),
+        minutes=30,
+        today=today,
+        user=teacher,
+        confirmed=True,
+    )
+    page = login(app, teacher).get("/dashboard")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "This week" in text and "Next week" in text
+    assert "6N: Lesson 1: What compassion is" in text
+    assert f"/classes/{c.id}#lesson-" in text
+    # The other teacher's dashboard does not show it.
+    other = login(app, other).get("/dashboard").get_data(as_text=True)
+    assert "6N" not in other and "Add your first class" in other
+
+
+def test_class_page_shows_the_plan_and_a_month_grid_with_closures(app, scheduled_school):
+    s = scheduled_school
+    client = login(app, s.teacher)
+    text = client.get(f"/classes/{s.school_class.id}?term={_term_id('Autumn 2026')}").get_data(
+        as_text=True
+    )
+    assert "Lesson 8: Blocks, fears and my toolkit" in text
+    assert "Monday 2 November 2026" in text
+    assert "October 2026" in text and "Autumn half-term" in text
+    assert "December 2026" in text
+
+
+def test_term_dates_page_shows_bank_holidays_in_the_grid(app, scheduled_school):
+    s = scheduled_school
+    services.add_term(
+        s.school,
+        name="Summer 2027",
+        first_day=date(2027, 4, 12),
+        last_day=date(2027, 7, 21),
+        user=s.lead,
+    )
+    client = login(app, s.lead)
+    text = client.get(f"/calendar?term={_term_id('Summer 2027')}").get_data(as_text=True)
+    assert "May Day" in text and "Spring Bank Holiday" in text
+    page = client.get("/term-dates")
+    assert page.status_code == 200 and "Autumn half-term" in page.get_data(as_text=True)
+
+
+def test_the_lead_adds_terms_and_closures_through_the_pages(app, make_lead):
+    lead = make_lead()
+    client = login(app, lead)
+    response = client.post(
+        "/term-dates/terms",
+        data={"name": "Autumn 2026", "first_day": "2026-09-02", "last_day": "2026-12-18"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        "/term-dates/closures",
+        data={"name": "INSET day", "kind": "inset", "first_day": "2026-09-02", "last_day": ""},
+    )
+    assert response.status_code == 302
+    closure = db.session.scalars(select(Closure)).one()
+    assert (closure.first_day, closure.last_day) == (date(2026, 9, 2), date(2026, 9, 2))
+    term = db.session.scalars(select(Term)).one()
+    response = client.post(
+        f"/term-dates/terms/{term.id}",
+        data={"name": "Autumn", "first_day": "2026-09-01", "last_day": "2026-12-18"},
+    )
+    assert response.status_code == 302
+    assert client.post(f"/term-dates/closures/{closure.id}/delete").status_code == 302
+    assert client.post(f"/term-dates/terms/{term.id}/delete").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Term)) == 0
+
+
+def test_programme_view_lists_every_class_with_its_progress(app, scheduled_school):
+    s = scheduled_school
+    services.create_class(
+        s.school,
+        name="5C",
+        year_group=5,
+        band_override=None,
+        teacher_id=s.other_teacher.id,
+        user=s.lead,
+    )
+    text = login(app, s.lead).get("/programme").get_data(as_text=True)
+    assert "8B" in text and "5C" in text and "Not scheduled" in text
+    assert "0 of 8" in text
+
+
+def test_a_teacher_moves_skips_and_pushes_on_through_the_pages(app, scheduled_school):
+    s = scheduled_school
+    client = login(app, s.teacher)
+    c = s.reload()
+    second, third = c.occurrences[1], c.occurrences[2]
+    # Out of order: warned first, then moved once confirmed.
+    warned = client.post(
+        f"/lessons/{second.id}/move", data={"day": "2026-09-29", "starts_at": "09:00"}
+    )
+    assert warned.status_code == 200 and "Are you sure?" in warned.get_data(as_text=True)
+    assert s.reload().occurrences[1].scheduled_on == date(2026, 9, 14)
+    moved = client.post(
+        f"/lessons/{second.id}/move",
+        data={"day": "2026-09-29", "starts_at": "09:00", "confirm": "y"},
+    )
+    assert moved.status_code == 302
+    assert s.reload().occurrences[1].scheduled_on == date(2026, 9, 29)
+    assert client.post(f"/lessons/{third.id}/status", data={"action": "skip"}).status_code == 302
+    assert s.reload().occurrences[2].status == "skipped"
+    response = client.post(f"/lessons/{c.occurrences[3].id}/missed")
+    assert response.status_code == 302
+    assert s.reload().occurrences[3].scheduled_on > date(2026, 9, 28)
+    response = client.post(
+        f"/classes/{c.id}/lessons/new",
+        data={
+            "lesson_key": "ks3/extra-class-charter",
+            "day": "2026-09-09",
+            "confirm": "y",
+            "starts_at": "09:00",
+            "minutes": "45",
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(LessonOccurrence)) == 9
+    assert client.post(f"/classes/{c.id}/archive", data={"archived": "1"}).status_code == 302
+    assert db.session.get(SchoolClass, c.id).archived
+
+
+def _term_id(name: str) -> int:
+    return db.session.scalars(select(Term).where(Term.name == name)).one().id
+
+
+def test_demo_seeds_terms_and_a_class_in_each_band_partly_in_the_past(app, runner):
+    app.config["DEMO_PASSWORD"] = "demo pass phrase"
+    result = runner.invoke(args=["cmt", "demo", "--today", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    classes = {c.name: c for c in db.session.scalars(select(SchoolClass))}
+    assert {name: c.band for name, c in classes.items()} == {"5C": "ks2", "8B": "ks3", "10A": "ks4"}
+    assert classes["8B"].teacher.email == "teacher1@oakfield.example"
+    assert classes["10A"].teacher.email == "teacher2@oakfield.example"
+    for c in classes.values():
+        past = [o for o in c.occurrences if o.scheduled_on < date(2026, 11, 22)]
+        assert 1 <= len(past) < len(c.occurrences)
+        assert all(o.status == "scheduled" for o in c.occurrences)
+    terms = db.session.scalars(select(Term).order_by(Term.first_day)).all()
+    assert terms[0].first_day <= date(2026, 11, 22) <= terms[0].last_day
+    assert db.session.scalar(select(func.count()).select_from(Closure)) >= 6
+    shown = runner.invoke(args=["cmt", "schedule", "show", str(classes["8B"].id)])
+    assert shown.exit_code == 0 and "Our class compassion charter" in shown.output
+    missing = runner.invoke(args=["cmt", "schedule", "show", "99999"])
+    assert missing.exit_code == 1 and "no class with id 99999" in missing.output
+    days = runner.invoke(
+        args=[
+            "cmt",
+            "schedule",
+            "days",
+            "--school-id",
+            str(classes["8B"].school_id),
+            "--from",
+            "2026-10-23",
+            "--to",
+            "2026-10-26",
+        ]
+    )
+    assert "2026-10-23  school day" in days.output and "Autumn half-term" in days.output
+
+
+def test_demo_works_on_any_day_of_the_year(app, make_lead):
+    from cmt_schools.demo import seed_demo
+
+    for today in (date(2027, 8, 10), date(2028, 1, 1)):
+        db.session.rollback()
+        for model in (LessonOccurrence, SchoolClass, Closure, Term):
+            services.begin_write()
+            db.session.query(model).delete()
+            db.session.commit()
+        from cmt_schools.scheduling.demo import seed
+
+        demo = seed_demo(password="demo pass phrase", today=today)
+        if not demo.created:
+            services.begin_write()
+            seed(demo)
+            db.session.commit()
+        classes = db.session.scalars(select(SchoolClass)).all()
+        assert len(classes) == 3 and all(len(c.occurrences) >= 8 for c in classes), today
+
+
+def test_the_account_page_links_to_the_calendar_feed_settings(app, make_lead):
+    lead = make_lead()
+    client = login(app, lead)
+    assert "/calendar/feed" in client.get("/account").get_data(as_text=True)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Enter this year's terms, half-terms and INSET days" in dashboard
