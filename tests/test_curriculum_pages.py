@@ -161,19 +161,8 @@ def test_curriculum_pages_are_not_cached(teacher_client):
     assert "style=" not in response.get_data(as_text=True)
 
 
-def test_lesson_tools_appear_once_their_endpoints_exist(app, client, auth, make_teacher):
-    """The presenter and PDF links fill the marked place by themselves when integrated."""
-    from cmt_schools.core.access import STAFF, allow
-
-    app.add_url_rule(
-        "/test-packs/lesson/<band>/<slug>.pdf",
-        endpoint="packs.lesson_pack",
-        view_func=allow(*STAFF)(lambda band, slug: "pdf"),
-    )
+def test_lesson_page_links_to_the_presenter(client, auth, make_teacher):
     auth.login(make_teacher())
     page = text_of(client.get("/curriculum/ks3/06-inner-critic"))
-    assert (
-        '<a class="button primary" href="/test-packs/lesson/ks3/06-inner-critic.pdf">'
-        "Download lesson pack (PDF)</a>" in page
-    )
-    assert "Practise in the presenter" not in page
+    assert 'href="/teach/practice/ks3/06-inner-critic"' in page
+    assert "Practise in the presenter" in page

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..core.access import STAFF, allow
 from ..core.navigation import add_nav_item
@@ -19,24 +18,17 @@ add_nav_item("curriculum.overview", "Curriculum", ("teacher", "lead"))
 
 DEFAULT_BAND = "ks2"
 
+
 # Links other features add to a lesson page once they exist: (endpoint, label). Each is
 # shown only when its endpoint is registered and builds from (band, slug); see lesson.html.
-LESSON_TOOLS = (
-    ("runner.practise", "Practise in the presenter"),
-    ("packs.lesson_pack", "Download lesson pack (PDF)"),
-)
-
-
 def _lesson_tools(lesson: Lesson) -> list[tuple[str, str]]:
-    tools = []
-    for endpoint, label in LESSON_TOOLS:
-        if endpoint not in current_app.view_functions:
-            continue
-        try:
-            tools.append((label, url_for(endpoint, band=lesson.band, slug=lesson.slug)))
-        except BuildError:
-            current_app.logger.warning("lesson tool %s does not take band and slug", endpoint)
-    return tools
+    """What a teacher can do with this lesson next: practise it, print its pack."""
+    return [
+        (
+            "Practise in the presenter",
+            url_for("runner.practise", band=lesson.band, slug=lesson.slug),
+        ),
+    ]
 
 
 def _step_times(lesson: Lesson) -> list[tuple[int, int]]:

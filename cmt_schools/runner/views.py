@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.access import STAFF, allow
@@ -30,13 +30,6 @@ def _viewer() -> services.Viewer:
     return services.Viewer(
         user_id=current_user.id, school_id=current_user.school_id, role=current_user.role
     )
-
-
-def _url_if_exists(endpoint: str, **values) -> str | None:
-    """A link to another feature's page, only once that feature is part of the app."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return None
 
 
 def _occurrence_or_404(occurrence_id: int) -> tuple[LessonOccurrence, Lesson]:
@@ -90,17 +83,13 @@ def _render_presenter(
     run_key = _run_key(lesson, occurrence)
     if occurrence is not None:
         pupil_url = url_for("runner.pupil_screen", occurrence_id=occurrence.id)
-        leave_url = _url_if_exists(
-            "scheduling.class_detail", class_id=occurrence.class_id
-        ) or url_for("home.dashboard")
+        leave_url = url_for("scheduling.class_detail", class_id=occurrence.class_id)
         if form is None:
             form = _record_form(occurrence, lesson)
         delivery = services.delivery_for(occurrence)
     else:
         pupil_url = url_for("runner.pupil_screen", band=lesson.band, slug=lesson.slug)
-        leave_url = _url_if_exists(
-            "curriculum.lesson", band=lesson.band, slug=lesson.slug
-        ) or url_for("home.dashboard")
+        leave_url = url_for("curriculum.lesson", band=lesson.band, slug=lesson.slug)
         delivery = None
     return render_template(
         "runner/present.html",
@@ -111,7 +100,7 @@ def _render_presenter(
         run=services.run_data(lesson, run_key=run_key, for_teacher=True),
         pupil_url=pupil_url,
         leave_url=leave_url,
-        plan_url=_url_if_exists("curriculum.lesson", band=lesson.band, slug=lesson.slug),
+        plan_url=url_for("curriculum.lesson", band=lesson.band, slug=lesson.slug),
         today=_today(),
     ), status
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003o'
-down_revision = '0002'
+down_revision = '0003s'
 branch_labels = None
 depends_on = None
 
