@@ -23,7 +23,7 @@ def test_login_and_dashboard(client, auth, make_teacher):
     teacher = make_teacher()
     response = auth.login(teacher)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/dashboard")
+    assert client.get(response.headers["Location"]).headers["Location"].endswith("/dashboard")
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert teacher.name in page.get_data(as_text=True)
@@ -155,7 +155,7 @@ def test_next_never_leaves_the_site(client, make_teacher, target):
     response = client.post(
         "/login", data={"email": teacher.email, "password": PASSWORD, "next": target}
     )
-    assert response.headers["Location"].endswith("/dashboard")
+    assert response.headers["Location"] in ("/", "http://localhost/")
     response = client.post("/account/confirm", data={"password": PASSWORD, "next": target})
     assert response.headers["Location"].endswith("/account")
 

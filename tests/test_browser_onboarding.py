@@ -46,9 +46,9 @@ def done(page) -> set[str]:
 
 def test_a_new_lead_walks_the_checklist_to_ready(page, live_server, fresh_school, axe_check):
     school_id, lead_email = fresh_school
-    browser_login(page, live_server.url, lead_email)
-    page.get_by_role("link", name="Set-up").click()
-    page.wait_for_url(live_server.url + "/setup")
+    # A new lead lands on the checklist on first sign-in.
+    browser_login(page, live_server.url, lead_email, landing="setup")
+    assert page.url == live_server.url + "/setup"
     assert page.get_by_role("heading", name="Set-up checklist", level=1).is_visible()
     assert done(page) == set()
     assert "0 of 8" in page.locator(".setup-progress").inner_text()

@@ -105,7 +105,7 @@ def login():
         _start_session(user)
         current_app.logger.info("security: login user=%s", user.id)
         target = form.next.data
-        return redirect(target if is_safe_next(target) else url_for("home.dashboard"))
+        return redirect(target if is_safe_next(target) else url_for("home.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -184,7 +184,7 @@ def redeem_link(token: str):
         else:
             _start_session(user)
             flash("Your password is set. Welcome!", "success")
-            return redirect(url_for("home.dashboard"))
+            return redirect(url_for("home.index"))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "accounts/set_password.html", form=form, token_user=found.user, purpose=found.purpose

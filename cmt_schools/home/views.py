@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from ..core.access import PUBLIC, STAFF, allow
 from ..extensions import db
+from ..onboarding.services import setup_incomplete
 from ..scheduling import services as scheduling
 
 bp = Blueprint("home", __name__)
@@ -18,9 +19,12 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @allow(PUBLIC)
 def index():
-    if current_user.is_authenticated:
-        return redirect(url_for("home.dashboard"))
-    return redirect(url_for("accounts.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    # A lead lands on the set-up checklist until the school is ready to start.
+    if current_user.is_lead and setup_incomplete(current_user.school):
+        return redirect(url_for("onboarding.setup"))
+    return redirect(url_for("home.dashboard"))
 
 
 @bp.route("/dashboard")
@@ -52,6 +56,7 @@ def dashboard():
         has_classes=bool(own_classes),
         has_terms=bool(calendar.terms),
         unscheduled=[c for c in own_classes if not c.occurrences],
+        setup_left=user.is_lead and setup_incomplete(user.school),
     )
 
 
