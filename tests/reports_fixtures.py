@@ -41,9 +41,9 @@ def make_class(school, teacher, name, year_group, band_override=None) -> SchoolC
     return school_class
 
 
-def add_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=False):
-    begin_write()
-    checkin = synthetic.add_checkin(
+def write_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=False):
+    """Add a finalised check-in to the current write transaction (the caller commits)."""
+    return synthetic.add_checkin(
         school_id=school_class.school_id,
         class_id=school_class.id,
         band=school_class.band,
@@ -51,6 +51,13 @@ def add_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=Fals
         opened_on=opened_on,
         answers=answers,
         with_answer_sets=with_answer_sets,
+    )
+
+
+def add_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=False):
+    begin_write()
+    checkin = write_checkin(
+        school_class, kind, opened_on, answers, with_answer_sets=with_answer_sets
     )
     db.session.commit()
     return checkin
