@@ -89,7 +89,12 @@ def describe_change(measure: str, figure: ChangeFigure) -> str:
         direction = "higher" if change.difference > 0 else "lower"
         words = f"{size:.{places}f} {unit} {direction} at the end of term"
     low, high = rounded(change.ci_low, places), rounded(change.ci_high, places)
-    return f"{words} (95% confidence interval {low:+.{places}f} to {high:+.{places}f})"
+    reading = (
+        "the interval leaves out zero, so chance alone is an unlikely explanation"
+        if change.ci_excludes_zero
+        else "the interval includes zero, so this could be chance"
+    )
+    return f"{words} (95% confidence interval {low:+.{places}f} to {high:+.{places}f}: {reading})"
 
 
 def neutralise(value: object) -> object:

@@ -353,13 +353,38 @@ def step_query(school_id: int, term: Term):
     )
 
 
+def class_query(school_id: int):
+    return (
+        select(
+            SchoolClass.id,
+            SchoolClass.name,
+            SchoolClass.year_group,
+            SchoolClass.band_override,
+            SchoolClass.archived,
+            User.name.label("teacher_name"),
+        )
+        .join(User, User.id == SchoolClass.teacher_id)
+        .where(SchoolClass.school_id == school_id)
+    )
+
+
 def summary_queries(school_id: int, term: Term, today: date) -> dict:
     """Every statement the summary runs (the benchmark times exactly these)."""
     return {
+        "classes": class_query(school_id),
         "check-ins": checkin_query(school_id, term),
         "tallies": tally_query(school_id, term),
         "lessons": lesson_query(school_id, term, today),
         "steps": step_query(school_id, term),
+    }
+
+
+def fetch_term_rows(school_id: int, term: Term, today: date) -> dict[str, list]:
+    """Run the summary's statements; plain Core execution, as they return plain rows."""
+    connection = db.session.connection()
+    return {
+        name: connection.execute(statement).all()
+        for name, statement in summary_queries(school_id, term, today).items()
     }
 
 
@@ -383,33 +408,16 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
         raise ValueError("the term belongs to another school")
     threshold = max(1, int(school.suppression_threshold))
     min_wave = max(2, int(school.min_wave_size))
-    session = db.session
-
-    checkins = {row.id: row for row in session.execute(checkin_query(school.id, term))}
+    rows = fetch_term_rows(school.id, term, today)
+    checkins = {row.id: row for row in rows["check-ins"]}
     sums: dict[tuple[int, str], Moments] = {
         (check_in_id, measure): Moments(int(n or 0), float(total or 0), float(total_sq or 0))
-        for check_in_id, measure, n, total, total_sq in session.execute(
-            tally_query(school.id, term)
-        )
+        for check_in_id, measure, n, total, total_sq in rows["tallies"]
     }
-    lessons = {row[0]: row[1:] for row in session.execute(lesson_query(school.id, term, today))}
-    steps = {row[0]: row[1:] for row in session.execute(step_query(school.id, term))}
+    lessons = {row[0]: row[1:] for row in rows["lessons"]}
+    steps = {row[0]: row[1:] for row in rows["steps"]}
     used = {row.class_id for row in checkins.values()} | set(lessons) | set(steps)
-    classes = list(
-        session.execute(
-            select(
-                SchoolClass.id,
-                SchoolClass.name,
-                SchoolClass.year_group,
-                SchoolClass.band_override,
-                SchoolClass.archived,
-                User.name.label("teacher_name"),
-            )
-            .join(User, User.id == SchoolClass.teacher_id)
-            .where(SchoolClass.school_id == school.id)
-        )
-    )
-    classes = [row for row in classes if not row.archived or row.id in used]
+    classes = [row for row in rows["classes"] if not row.archived or row.id in used]
 
     # The table's shape: class -> year group within its band.
     unit_of: dict[int, tuple[str, int]] = {}
