@@ -253,72 +253,90 @@ class PostgresLoader:
 # ------------------------------------------------------------------ timing
 
 
-def timed(function, repeat: int) -> tuple[float, float]:
-    """(median, fastest) of `repeat` runs after a warm-up (caches, query planner)."""
-    function()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), min(times)
+MEASUREMENTS = ("bare", "answer queries", "all queries", "summary")
 
 
-def measure(url: str, instance: Path, repeat: int) -> dict:
-    app = create_app(
-        {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "b" * 40,
-         "TESTING": True}
-    )  # fmt: skip
-    with app.app_context():
+class Target:
+    """One database and the school whose summary is timed, with the things to time."""
+
+    def __init__(self, url: str, instance: Path) -> None:
         from cmt_schools.accounts.models import School
 
-        school = db.session.get(School, TARGET_SCHOOL)
-        term = services.terms_of(school.id)[0]  # the latest
-        today = term.last_day
-        queries = services.summary_queries(school.id, term, today)
-        session = db.session
-        params = {"school": school.id, "first": term.first_day, "last": term.last_day}
+        self.app = create_app(
+            {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "b" * 40,
+             "TESTING": True}
+        )  # fmt: skip
+        self.context = self.app.app_context()
+        self.context.push()
+        self.school = db.session.get(School, TARGET_SCHOOL)
+        self.term = services.terms_of(self.school.id)[0]  # the latest
+        self.today = self.term.last_day
+        every = services.query_params(self.school.id, self.term, self.today)
+        self.queries = {
+            name: (statement, {key: every[key] for key in keys})
+            for name, (statement, keys) in services.SUMMARY_QUERIES.items()
+        }
+        self.params = {"school": self.school.id, "first": self.term.first_day,
+                       "last": self.term.last_day}  # fmt: skip
+        self.facts = {
+            "school rows": db.session.execute(
+                text(
+                    "SELECT COUNT(*) FROM check_in_tally t JOIN check_in c ON c.id ="
+                    " t.check_in_id WHERE c.school_id = :school AND c.opened_on BETWEEN"
+                    " :first AND :last"
+                ),
+                self.params,
+            ).scalar(),
+            "tally rows": db.session.execute(text("SELECT COUNT(*) FROM check_in_tally")).scalar(),
+            "check-ins": db.session.execute(text("SELECT COUNT(*) FROM check_in")).scalar(),
+        }
+        self.context.pop()
 
-        def bare():
-            return session.connection().execute(BARE, params).all()
+    def run(self, name: str) -> float:
+        with self.app.app_context():
+            connection = db.session.connection()
+            started = time.perf_counter()
+            if name == "bare":
+                connection.execute(BARE, self.params).all()
+            elif name == "answer queries":
+                connection.execute(*self.queries["check-ins"]).all()
+                connection.execute(*self.queries["tallies"]).all()
+            elif name == "all queries":
+                services.fetch_term_rows(self.school.id, self.term, self.today)
+            else:
+                services.summarise_term(self.school, self.term, today=self.today)
+            elapsed = time.perf_counter() - started
+            db.session.remove()
+        return elapsed
 
-        def answer_queries():
-            connection = session.connection()
-            connection.execute(queries["check-ins"]).all()
-            connection.execute(queries["tallies"]).all()
+    def close(self) -> None:
+        with self.app.app_context():
+            db.engine.dispose()
 
-        def all_queries():
-            services.fetch_term_rows(school.id, term, today)
 
-        def summary():
-            return services.summarise_term(school, term, today=today)
+def interleaved(targets: list[Target], repeat: int, rng: random.Random) -> list[dict]:
+    """Time every measurement on every database in shuffled rounds.
 
-        result = {}
-        for name, function in (
-            ("bare", bare),
-            ("answer queries", answer_queries),
-            ("all queries", all_queries),
-            ("summary", summary),
-        ):
-            result[name], result[name + " min"] = timed(function, repeat)
-        result.update(
-            {
-                "school rows": session.execute(
-                    text(
-                        "SELECT COUNT(*) FROM check_in_tally t JOIN check_in c ON c.id ="
-                        " t.check_in_id WHERE c.school_id = :school AND c.opened_on BETWEEN"
-                        " :first AND :last"
-                    ),
-                    params,
-                ).scalar(),
-                "tally rows": session.execute(text("SELECT COUNT(*) FROM check_in_tally")).scalar(),
-                "check-ins": session.execute(text("SELECT COUNT(*) FROM check_in")).scalar(),
-                "worry": summary().school.wave("worry", "baseline").mean,
-            }
-        )
-        session.remove()
-        db.engine.dispose()
-    return result
+    The machine these run on may be busy with other work: taking all the timings in the
+    same rounds, in a random order, spreads that noise evenly over what is compared.
+    """
+    times = [{name: [] for name in MEASUREMENTS} for _ in targets]
+    jobs = [(i, name) for i in range(len(targets)) for name in MEASUREMENTS]
+    for i, name in jobs:  # warm-up: caches and query plans
+        targets[i].run(name)
+    for _ in range(repeat):
+        rng.shuffle(jobs)
+        for i, name in jobs:
+            times[i][name].append(targets[i].run(name))
+    results = []
+    for target, measured in zip(targets, times, strict=True):
+        row = dict(target.facts)
+        for name, values in measured.items():
+            row[name] = statistics.median(values)
+            row[name + " min"] = min(values)
+            row[name + " all"] = values
+        results.append(row)
+    return results
 
 
 def build(
@@ -370,26 +388,33 @@ def main() -> None:
     templates = Templates(random.Random(1))
     rows = []
     for backend in backends:
+        built = []
         for size in sizes:
             url, seconds, answer_sets = build(backend, size, args.pg_url, templates)
             print(f"{backend} {size:,}: generated {answer_sets:,} answer sets in {seconds:.0f}s")
-            timings = measure(url, WORK / "instance", args.repeat)
+            built.append((size, url, seconds, answer_sets))
+        targets = [Target(url, WORK / "instance") for _, url, _, _ in built]
+        measured = interleaved(targets, args.repeat, random.Random(2))
+        for target in targets:
+            target.close()
+        for (size, _, seconds, answer_sets), timings in zip(built, measured, strict=True):
             timings.update(backend=backend, size=size, answer_sets=answer_sets, load=seconds)
             rows.append(timings)
             print(
-                f"  bare {timings['bare'] * 1000:.2f} ms, answer queries"
+                f"  {size:,}: bare {timings['bare'] * 1000:.2f} ms, answer queries"
                 f" {timings['answer queries'] * 1000:.2f} ms, all queries"
                 f" {timings['all queries'] * 1000:.2f} ms,"
                 f" summary {timings['summary'] * 1000:.1f} ms"
             )
-            if backend == "postgresql" and not args.keep:
-                server = make_url(args.pg_url.replace("postgresql://", "postgresql+psycopg://"))
-                admin = create_engine(server, isolation_level="AUTOCOMMIT")
-                with admin.connect() as connection:
+        if backend == "postgresql" and not args.keep:
+            server = make_url(args.pg_url.replace("postgresql://", "postgresql+psycopg://"))
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                for size in sizes:
                     connection.execute(
                         text(f'DROP DATABASE IF EXISTS "cmt_bench_{size}" WITH (FORCE)')
                     )
-                admin.dispose()
+            admin.dispose()
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
     report = render(rows, args.repeat)
@@ -402,8 +427,9 @@ def ms(row: dict, name: str) -> str:
     return f"{row[name] * 1000:.2f} ({row[name + ' min'] * 1000:.2f})"
 
 
-def ratio(row: dict, name: str, base: str = "bare") -> str:
-    return f"{row[name] / row[base]:.2f} ({row[name + ' min'] / row[base + ' min']:.2f})"
+def paired(top: list[float], bottom: list[float]) -> float:
+    """The median of round-by-round ratios (both timed in the same round)."""
+    return statistics.median(a / b for a, b in zip(top, bottom, strict=True))
 
 
 def render(rows: list[dict], repeat: int) -> str:
@@ -412,9 +438,11 @@ def render(rows: list[dict], repeat: int) -> str:
         "",
         f"`benchmarks/term_summary.py`: {SCHOOLS} schools, {CLASSES} classes each, 8 check-ins"
         f" per class and term (~{MEAN_ANSWERS} answer sets each), tallies only (the summary"
-        " never reads raw answer sets); one school's latest term, with identical rows at every"
-        f" size, summarised. Times in ms: median of {repeat} runs after a warm-up (fastest in"
-        f" brackets). Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
+        " never reads raw answer sets, so none were generated); one school's latest term, with"
+        " identical rows at every size, summarised. Times in ms: median (fastest) of"
+        f" {repeat} rounds after a warm-up; in each round every measurement on both sizes ran"
+        " once, in a shuffled order, and ratios are medians of the rounds' own ratios."
+        f" Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python"
         f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average"
         f" {os.getloadavg()[0]:.1f} at the end (other work shared the machine).",
         "",
@@ -427,7 +455,8 @@ def render(rows: list[dict], repeat: int) -> str:
         lines.append(
             f"| {r['backend']} | {r['answer_sets']:,} | {r['tally rows']:,} |"
             f" {r['school rows']:,} | {r['load']:.0f} | {ms(r, 'bare')} |"
-            f" {ms(r, 'answer queries')} | {ratio(r, 'answer queries')} |"
+            f" {ms(r, 'answer queries')} |"
+            f" {paired(r['answer queries all'], r['bare all']):.2f} |"
             f" {ms(r, 'all queries')} | {ms(r, 'summary')} |"
         )
     lines.append("")
@@ -438,17 +467,18 @@ def render(rows: list[dict], repeat: int) -> str:
         small, big = mine[0], mine[-1]
 
         def growth(name: str, small=small, big=big) -> str:
-            return (
-                f"{big[name] / small[name]:.2f}x"
-                f" ({big[name + ' min'] / small[name + ' min']:.2f}x fastest)"
-            )
+            return f"{paired(big[name + ' all'], small[name + ' all']):.2f}x"
 
         lines.append(
             f"- {backend}, {big['answer_sets']:,} against {small['answer_sets']:,} answer sets"
             f" (goal at most 1.2x): summarise_term {growth('summary')}, its queries"
-            f" {growth('all queries')}, the bare GROUP BY {growth('bare')}. Summary's answer"
-            " queries against the bare GROUP BY (goal at most 2x): "
-            + ", ".join(f"{ratio(r, 'answer queries')}" for r in mine)
+            f" {growth('all queries')}, its answer queries {growth('answer queries')}, the"
+            f" bare GROUP BY {growth('bare')}. The summary's answer queries against the bare"
+            " GROUP BY (goal at most 2x): "
+            + ", ".join(
+                f"{paired(r['answer queries all'], r['bare all']):.2f}x at {r['answer_sets']:,}"
+                for r in mine
+            )
             + "."
         )
     lines.append("")

@@ -216,3 +216,68 @@ def test_the_interval_covers_the_true_change_about_95_times_in_100():
         change = compare_waves(start, end)
         covered += change.ci_low <= truth <= change.ci_high
     assert 0.92 <= covered / trials <= 0.98
+
+
+# ------------------------------------------------------------------ words and charts
+
+
+def test_changes_are_described_in_plain_words():
+    from cmt_schools.reports.exports import describe_change
+    from cmt_schools.reports.services import ChangeFigure
+
+    lower = compare_waves(Moments.of([25, 50, 50, 75] * 10), Moments.of([0, 25, 25, 50] * 10))
+    text = describe_change("worry", ChangeFigure(lower))
+    assert text.startswith("25.0 points lower at the end of term (95% confidence interval -")
+    assert "leaves out zero" in text
+    unclear = compare_waves(Moments.of([25, 50, 50, 75]), Moments.of([0, 25, 25, 50]))
+    assert "could be chance" in describe_change("worry", ChangeFigure(unclear))
+    item = compare_waves(Moments.of([2, 3, 4] * 5), Moments.of([3, 4, 5] * 5))
+    assert describe_change("s1", ChangeFigure(item)).startswith("1.00 on the 1 to 5 scale higher")
+    assert describe_change("s1", ChangeFigure(None, "Not compared.")) == "Not compared."
+
+
+def test_trend_chart_breaks_the_line_where_a_week_is_not_shown():
+    from datetime import date, timedelta
+    from xml.etree import ElementTree
+
+    from flask import Flask, render_template_string
+
+    from cmt_schools.reports import exports
+    from cmt_schools.reports.charts import trend_chart
+    from cmt_schools.reports.protection import SHOWN, SMALL
+    from cmt_schools.reports.services import Figure, GroupSummary, TrendPoint
+
+    weeks = [date(2026, 9, 14) + timedelta(weeks=i) for i in range(5)]
+    figures = [
+        Figure(SHOWN, Moments.of([1, 2] * 10)),  # 1.5
+        Figure(SHOWN, Moments.of([5] * 12)),  # 5.0
+        Figure(SMALL),
+        Figure(SHOWN, Moments.of([1] * 15)),
+        Figure(SHOWN, Moments.of([3] * 11)),
+    ]
+    group = GroupSummary(key=("school",), level="school", label="Oak <Lane>")
+    group.trend = [TrendPoint(w, f) for w, f in zip(weeks, figures, strict=True)]
+    chart = trend_chart(group, weeks, "t1")
+    assert len(chart.segments) == 2  # weeks 1-2, then weeks 4-5
+    ys = {point.week: point.y for point in chart.points}
+    assert ys[weeks[2]] is None
+    assert ys[weeks[1]] == chart.top  # 5 at the top
+    assert ys[weeks[3]] == chart.height - chart.bottom  # 1 at the bottom
+    assert "not shown" in chart.description and "1.5" in chart.description
+    # The template makes well-formed SVG with a title and description, text escaped.
+    app = Flask(__name__, template_folder="../templates")
+    with app.app_context():
+        html = render_template_string(
+            '{% import "reports/_summary.html" as s with context %}{{ s.trend(chart) }}',
+            chart=chart,
+            x=exports,
+        )
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    root = ElementTree.fromstring(svg)  # noqa: S314 - our own template, in a test
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "t1-title t1-desc"
+    assert root.find(f"{ns}title").text == "Right now, week by week: Oak <Lane>"
+    assert len(root.findall(f"{ns}polyline")) == 2
+    assert len(root.findall(f"{ns}circle")) == 4
+    assert "<table" in html  # the numbers as a table too

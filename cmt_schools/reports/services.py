@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import School, User
@@ -266,125 +266,124 @@ def find_term(school_id: int, term_id: object) -> Term | None:
 # ------------------------------------------------------------------ the queries
 
 
-def _checkins_of_term(school_id: int, term: Term):
-    return and_(
-        CheckIn.school_id == school_id,
-        CheckIn.opened_on >= term.first_day,
-        CheckIn.opened_on <= term.last_day,
-        CheckIn.answer_count.is_not(None),
+# Built once, with bound parameters, so each summary only binds values and runs them:
+# the same SQL on SQLite and PostgreSQL, each bounded through an index by the school and
+# the term's dates (check_in, lesson_occurrence), then by key (tallies, deliveries, steps).
+_SCHOOL = bindparam("school_id")
+_FIRST = bindparam("first_day")
+_LAST = bindparam("last_day")
+_TODAY = bindparam("today")
+
+_TERM_CHECKINS = and_(
+    CheckIn.school_id == _SCHOOL,
+    CheckIn.opened_on >= _FIRST,
+    CheckIn.opened_on <= _LAST,
+    CheckIn.answer_count.is_not(None),  # finalised only: open check-ins have no results
+)
+_TERM_LESSONS = and_(
+    LessonOccurrence.school_id == _SCHOOL,
+    LessonOccurrence.scheduled_on >= _FIRST,
+    LessonOccurrence.scheduled_on <= _LAST,
+)
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+CLASS_QUERY = (
+    select(
+        SchoolClass.id,
+        SchoolClass.name,
+        SchoolClass.year_group,
+        SchoolClass.band_override,
+        SchoolClass.archived,
+        User.name.label("teacher_name"),
     )
+    .join(User, User.id == SchoolClass.teacher_id)
+    .where(SchoolClass.school_id == _SCHOOL)
+)
 
+# The term's finalised check-ins (a few hundred rows at most).
+CHECKIN_QUERY = select(
+    CheckIn.id, CheckIn.class_id, CheckIn.kind, CheckIn.opened_on, CheckIn.answer_count
+).where(_TERM_CHECKINS)
 
-def checkin_query(school_id: int, term: Term):
-    """The term's finalised check-ins (a few hundred rows at most)."""
-    return select(
-        CheckIn.id, CheckIn.class_id, CheckIn.kind, CheckIn.opened_on, CheckIn.answer_count
-    ).where(_checkins_of_term(school_id, term))
-
-
-def tally_query(school_id: int, term: Term):
-    """n, Σx and Σx² per check-in and measure, summed in the database from the tallies."""
-    tally = CheckInTally
-    return (
-        select(
-            tally.check_in_id,
-            tally.measure,
-            func.sum(tally.n),
-            func.sum(tally.value * tally.n),
-            func.sum(tally.value * tally.value * tally.n),
-        )
-        .join(CheckIn, CheckIn.id == tally.check_in_id)
-        .where(_checkins_of_term(school_id, term), tally.measure.in_((*MEASURES, NOW_MEASURE)))
-        .group_by(tally.check_in_id, tally.measure)
+# n, Σx and Σx² per check-in and measure, summed in the database from the tallies.
+TALLY_QUERY = (
+    select(
+        CheckInTally.check_in_id,
+        CheckInTally.measure,
+        func.sum(CheckInTally.n),
+        func.sum(CheckInTally.value * CheckInTally.n),
+        func.sum(CheckInTally.value * CheckInTally.value * CheckInTally.n),
     )
+    .join(CheckIn, CheckIn.id == CheckInTally.check_in_id)
+    .where(_TERM_CHECKINS, CheckInTally.measure.in_((*MEASURES, NOW_MEASURE)))
+    .group_by(CheckInTally.check_in_id, CheckInTally.measure)
+)
 
-
-def lesson_query(school_id: int, term: Term, today: date):
-    occurrence = LessonOccurrence
-    status = occurrence.status
-
-    def count_if(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    return (
-        select(
-            occurrence.class_id,
-            func.count(),
-            count_if(status == "delivered"),
-            count_if(status == "skipped"),
-            count_if(status == "cancelled"),
-            count_if(and_(status == "scheduled", occurrence.scheduled_on >= today)),
-            count_if(and_(status == "scheduled", occurrence.scheduled_on < today)),
-        )
-        .where(
-            occurrence.school_id == school_id,
-            occurrence.scheduled_on >= term.first_day,
-            occurrence.scheduled_on <= term.last_day,
-        )
-        .group_by(occurrence.class_id)
+# Lessons per class by status; "overdue" means still scheduled before today.
+LESSON_QUERY = (
+    select(
+        LessonOccurrence.class_id,
+        func.count(),
+        _count_if(LessonOccurrence.status == "delivered"),
+        _count_if(LessonOccurrence.status == "skipped"),
+        _count_if(LessonOccurrence.status == "cancelled"),
+        _count_if(
+            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on >= _TODAY)
+        ),
+        _count_if(
+            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on < _TODAY)
+        ),
     )
+    .where(_TERM_LESSONS)
+    .group_by(LessonOccurrence.class_id)
+)
 
-
-def step_query(school_id: int, term: Term):
-    occurrence = LessonOccurrence
-    outcome = DeliveryStep.outcome
-
-    def count_if(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    return (
-        select(
-            occurrence.class_id,
-            func.count(),
-            count_if(outcome == "taught"),
-            count_if(outcome == "shortened"),
-            count_if(outcome == "skipped"),
-            func.coalesce(func.sum(DeliveryStep.practice_minutes), 0),
-        )
-        .select_from(DeliveryStep)
-        .join(Delivery, Delivery.id == DeliveryStep.delivery_id)
-        .join(occurrence, occurrence.id == Delivery.occurrence_id)
-        .where(
-            occurrence.school_id == school_id,
-            occurrence.scheduled_on >= term.first_day,
-            occurrence.scheduled_on <= term.last_day,
-        )
-        .group_by(occurrence.class_id)
+# Recorded lesson steps per class: how many, how they went, minutes of practice.
+STEP_QUERY = (
+    select(
+        LessonOccurrence.class_id,
+        func.count(),
+        _count_if(DeliveryStep.outcome == "taught"),
+        _count_if(DeliveryStep.outcome == "shortened"),
+        _count_if(DeliveryStep.outcome == "skipped"),
+        func.coalesce(func.sum(DeliveryStep.practice_minutes), 0),
     )
+    .select_from(LessonOccurrence)
+    .join(Delivery, Delivery.occurrence_id == LessonOccurrence.id)
+    .join(DeliveryStep, DeliveryStep.delivery_id == Delivery.id)
+    .where(_TERM_LESSONS)
+    .group_by(LessonOccurrence.class_id)
+)
+
+SUMMARY_QUERIES = {
+    "classes": (CLASS_QUERY, ("school_id",)),
+    "check-ins": (CHECKIN_QUERY, ("school_id", "first_day", "last_day")),
+    "tallies": (TALLY_QUERY, ("school_id", "first_day", "last_day")),
+    "lessons": (LESSON_QUERY, ("school_id", "first_day", "last_day", "today")),
+    "steps": (STEP_QUERY, ("school_id", "first_day", "last_day")),
+}
 
 
-def class_query(school_id: int):
-    return (
-        select(
-            SchoolClass.id,
-            SchoolClass.name,
-            SchoolClass.year_group,
-            SchoolClass.band_override,
-            SchoolClass.archived,
-            User.name.label("teacher_name"),
-        )
-        .join(User, User.id == SchoolClass.teacher_id)
-        .where(SchoolClass.school_id == school_id)
-    )
-
-
-def summary_queries(school_id: int, term: Term, today: date) -> dict:
-    """Every statement the summary runs (the benchmark times exactly these)."""
+def query_params(school_id: int, term: Term, today: date) -> dict:
     return {
-        "classes": class_query(school_id),
-        "check-ins": checkin_query(school_id, term),
-        "tallies": tally_query(school_id, term),
-        "lessons": lesson_query(school_id, term, today),
-        "steps": step_query(school_id, term),
+        "school_id": school_id,
+        "first_day": term.first_day,
+        "last_day": term.last_day,
+        "today": today,
     }
 
 
 def fetch_term_rows(school_id: int, term: Term, today: date) -> dict[str, list]:
-    """Run the summary's statements; plain Core execution, as they return plain rows."""
+    """Run the summary's statements (plain Core execution: they return plain rows)."""
+    params = query_params(school_id, term, today)
     connection = db.session.connection()
     return {
-        name: connection.execute(statement).all()
-        for name, statement in summary_queries(school_id, term, today).items()
+        name: connection.execute(statement, {key: params[key] for key in keys}).all()
+        for name, (statement, keys) in SUMMARY_QUERIES.items()
     }
 
 
@@ -588,13 +587,13 @@ def change_figure(start: Figure, end: Figure, min_wave: int) -> ChangeFigure:
 
 def record_download(user: User, summary: TermSummary, file_format: str) -> None:
     """Write one audit event for a downloaded term summary (who, what, when)."""
+    term_name = " ".join(summary.term.name.split())  # one line in the log, whatever it holds
     begin_write()
     record_event(
         "report.download",
         school_id=summary.school_id,
         user_id=user.id,
-        detail=f"Term summary ({file_format.upper()}) for {summary.term.name}"
-        f" [term {summary.term.id}]",
+        detail=f"Term summary ({file_format.upper()}) for {term_name} [term {summary.term.id}]",
     )
     db.session.commit()
 

@@ -14,9 +14,9 @@ from the start of term to the end:
   (it depends on where the scale starts, so a small start makes it look large).
 
 The t distribution is computed here (scipy is not a dependency): the regularised
-incomplete beta function by its continued fraction, and the quantile by bisection
-polished with Newton steps. Tests check it against published tables and against a
-numerical integral of the density.
+incomplete beta function by its continued fraction, and the quantile by Newton steps
+from the Cornish-Fisher expansion, kept in a bracket with bisection to fall back on.
+Tests check it against published tables and against a numerical integral of the density.
 """
 
 from __future__ import annotations
@@ -155,7 +155,11 @@ def student_t_cdf(t: float, df: float) -> float:
 
 
 def student_t_quantile(p: float, df: float) -> float:
-    """The t with P(T <= t) = p, for 0 < p < 1 and df > 0."""
+    """The t with P(T <= t) = p, for 0 < p < 1 and df > 0.
+
+    Newton's method from the Cornish-Fisher expansion around the normal quantile (a close
+    start, so a few steps suffice), kept inside a bracket that bisection falls back on.
+    """
     if not 0.0 < p < 1.0:
         raise ValueError("p must be strictly between 0 and 1")
     if df <= 0 or math.isnan(df):
@@ -164,29 +168,41 @@ def student_t_quantile(p: float, df: float) -> float:
         return -student_t_quantile(1.0 - p, df)
     if p == 0.5:
         return 0.0
+    z = NormalDist().inv_cdf(p)
     if df > 1e7:
-        return NormalDist().inv_cdf(p)
-    # Bracket the root, then bisect; Newton steps inside the bracket speed it up.
-    low, high = 0.0, max(1.0, NormalDist().inv_cdf(p))
-    while student_t_cdf(high, df) < p:
-        low, high = high, high * 2.0
-        if high > 1e300:
-            raise ArithmeticError("t quantile out of range")
-    guess = (low + high) / 2
+        return z
+    t = _cornish_fisher(z, df) if df >= 3 else max(1.0, z)
+    low, high = 0.0, math.inf
     for _ in range(200):
-        error = student_t_cdf(guess, df) - p
-        if abs(error) < 1e-15:
-            break
+        error = student_t_cdf(t, df) - p
         if error > 0:
-            high = guess
+            high = t
+        elif error < 0:
+            low = t
         else:
-            low = guess
-        density = student_t_pdf(guess, df)
-        newton = guess - error / density if density > 0 else None
-        guess = newton if newton is not None and low < newton < high else (low + high) / 2
-        if high - low < 1e-14 * max(1.0, high):
-            break
-    return guess
+            return t
+        density = student_t_pdf(t, df)
+        step = t - error / density if density > 0 else math.nan
+        if low < step < high:
+            following = step
+        elif math.isinf(high):
+            following = t * 2.0
+        else:
+            following = (low + high) / 2.0
+        if abs(following - t) <= 1e-14 * max(1.0, t):
+            return following
+        t = following
+    raise ArithmeticError("t quantile did not converge")
+
+
+def _cornish_fisher(z: float, df: float) -> float:
+    """The t quantile's expansion in the normal quantile z, to the 1/df³ term."""
+    z2 = z * z
+    return z + (
+        (z2 + 1) * z / (4 * df)
+        + ((5 * z2 + 16) * z2 + 3) * z / (96 * df**2)
+        + (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / (384 * df**3)
+    )
 
 
 # ------------------------------------------------------------------ comparing two waves
