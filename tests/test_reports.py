@@ -385,6 +385,10 @@ def test_csv_is_one_tidy_table_that_excel_opens_safely(client, oak):
     assert {row["term"] for row in rows} == {"'@Autumn 2026"}
     groups = {row["group"] for row in rows}
     assert '\'=HYPERLINK("http://x")' in groups
+    about = [row["note"] for row in rows if row["section"] == "about"]
+    assert any("not a screening tool" in note for note in about)
+    assert any("no control group" in note for note in about)
+    assert any("Welch" in note for note in about)
     assert not any(
         value.startswith(("=", "+", "@", "\t", "\r")) for row in rows for value in row.values()
     )

@@ -129,7 +129,36 @@ def _level(group: GroupSummary) -> str:
 
 def summary_rows(summary: TermSummary) -> list[dict]:
     """One row per published number (or per withheld one, with a note and no value)."""
-    rows: list[dict] = []
+    rows: list[dict] = [
+        {
+            "school": summary.school_name,
+            "term": summary.term.name,
+            "level": "school",
+            "band": "",
+            "year_group": "",
+            "group": summary.school_name,
+            "section": "about",
+            "measure": "",
+            "wave": "",
+            "statistic": statistic,
+            "value": "",
+            "note": note,
+        }
+        for statistic, note in (
+            *((f"caveat_{number}", caveat) for number, caveat in enumerate(CAVEATS, 1)),
+            (
+                "suppression",
+                f"Groups with fewer than {summary.threshold} answers are not shown;"
+                " another group may be hidden so a small one cannot be worked out.",
+            ),
+            (
+                "comparison",
+                f"Start and end compared with at least {summary.min_wave_size}"
+                " answers in each: difference with a 95% CI by Welch's t; Hedges' g with the"
+                " pooled SD; percent change relative to the start (secondary).",
+            ),
+        )
+    ]
     for group in summary.groups():
         base = {
             "school": summary.school_name,

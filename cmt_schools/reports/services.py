@@ -1,11 +1,12 @@
 """Term summaries: delivery, participation and change, per class, year group and school.
 
-`summarise_term` runs a handful of GROUP BY queries (the same SQL on SQLite and
-PostgreSQL), each bounded by the school and the term's dates through an index, so its cost
-grows with the school's own rows for the term, never with the size of the tables:
+`summarise_term` runs three queries, the same SQL on SQLite and PostgreSQL, each bounded
+through an index by the school (and the term's dates), so its cost grows with the school's
+own rows for the term, never with the size of the tables:
 
-- check-ins of the term, and their tallies summed per check-in and measure (n, Σx, Σx²);
-- lessons per class and status, and delivery steps per class.
+- the term's check-ins with their tallies summed per check-in and measure (n, Σx, Σx²);
+- lessons per class and status, with their recorded delivery steps;
+- the school's classes.
 
 Figures are read from the tallies only (raw answers are deleted after the retention period,
 tallies remain). The check-in sums are then put through `protection.protect`, once per
@@ -156,6 +157,15 @@ class DeliveryFigures:
 _DELIVERY_FIELDS = tuple(DeliveryFigures.__dataclass_fields__)
 
 
+@dataclass(frozen=True)
+class CheckInRow:
+    id: int
+    class_id: int
+    kind: str
+    opened_on: date
+    answer_count: int
+
+
 @dataclass
 class TrendPoint:
     week: date
@@ -280,11 +290,6 @@ _TERM_CHECKINS = and_(
     CheckIn.opened_on <= _LAST,
     CheckIn.answer_count.is_not(None),  # finalised only: open check-ins have no results
 )
-_TERM_LESSONS = and_(
-    LessonOccurrence.school_id == _SCHOOL,
-    LessonOccurrence.scheduled_on >= _FIRST,
-    LessonOccurrence.scheduled_on <= _LAST,
-)
 
 
 def _count_if(condition):
@@ -304,67 +309,80 @@ CLASS_QUERY = (
     .where(SchoolClass.school_id == _SCHOOL)
 )
 
-# The term's finalised check-ins (a few hundred rows at most).
-CHECKIN_QUERY = select(
-    CheckIn.id, CheckIn.class_id, CheckIn.kind, CheckIn.opened_on, CheckIn.answer_count
-).where(_TERM_CHECKINS)
-
-# n, Σx and Σx² per check-in and measure, summed in the database from the tallies.
-TALLY_QUERY = (
+# The term's finalised check-ins, each with n, Σx and Σx² per measure summed in the
+# database from its tallies (a check-in without tallies gives one row, measure NULL).
+ANSWER_QUERY = (
     select(
-        CheckInTally.check_in_id,
+        CheckIn.id,
+        CheckIn.class_id,
+        CheckIn.kind,
+        CheckIn.opened_on,
+        CheckIn.answer_count,
         CheckInTally.measure,
         func.sum(CheckInTally.n),
         func.sum(CheckInTally.value * CheckInTally.n),
         func.sum(CheckInTally.value * CheckInTally.value * CheckInTally.n),
     )
-    .join(CheckIn, CheckIn.id == CheckInTally.check_in_id)
-    .where(_TERM_CHECKINS, CheckInTally.measure.in_((*MEASURES, NOW_MEASURE)))
-    .group_by(CheckInTally.check_in_id, CheckInTally.measure)
-)
-
-# Lessons per class by status; "overdue" means still scheduled before today.
-LESSON_QUERY = (
-    select(
-        LessonOccurrence.class_id,
-        func.count(),
-        _count_if(LessonOccurrence.status == "delivered"),
-        _count_if(LessonOccurrence.status == "skipped"),
-        _count_if(LessonOccurrence.status == "cancelled"),
-        _count_if(
-            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on >= _TODAY)
-        ),
-        _count_if(
-            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on < _TODAY)
+    .select_from(CheckIn)
+    .outerjoin(
+        CheckInTally,
+        and_(
+            CheckInTally.check_in_id == CheckIn.id,
+            CheckInTally.measure.in_((*MEASURES, NOW_MEASURE)),
         ),
     )
-    .where(_TERM_LESSONS)
-    .group_by(LessonOccurrence.class_id)
+    .where(_TERM_CHECKINS)
+    .group_by(
+        CheckIn.id,
+        CheckIn.class_id,
+        CheckIn.kind,
+        CheckIn.opened_on,
+        CheckIn.answer_count,
+        CheckInTally.measure,
+    )
 )
 
-# Recorded lesson steps per class: how many, how they went, minutes of practice.
-STEP_QUERY = (
+
+def _distinct_lessons_if(condition):
+    return func.count(func.distinct(case((condition, LessonOccurrence.id))))
+
+
+# Per class: lessons by status ("overdue": still scheduled before today), and the recorded
+# steps of delivered lessons (how they went, minutes of practice).
+DELIVERY_QUERY = (
     select(
         LessonOccurrence.class_id,
-        func.count(),
+        func.count(func.distinct(LessonOccurrence.id)),
+        _distinct_lessons_if(LessonOccurrence.status == "delivered"),
+        _distinct_lessons_if(LessonOccurrence.status == "skipped"),
+        _distinct_lessons_if(LessonOccurrence.status == "cancelled"),
+        _distinct_lessons_if(
+            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on >= _TODAY)
+        ),
+        _distinct_lessons_if(
+            and_(LessonOccurrence.status == "scheduled", LessonOccurrence.scheduled_on < _TODAY)
+        ),
+        func.count(DeliveryStep.id),
         _count_if(DeliveryStep.outcome == "taught"),
         _count_if(DeliveryStep.outcome == "shortened"),
         _count_if(DeliveryStep.outcome == "skipped"),
         func.coalesce(func.sum(DeliveryStep.practice_minutes), 0),
     )
     .select_from(LessonOccurrence)
-    .join(Delivery, Delivery.occurrence_id == LessonOccurrence.id)
-    .join(DeliveryStep, DeliveryStep.delivery_id == Delivery.id)
-    .where(_TERM_LESSONS)
+    .outerjoin(Delivery, Delivery.occurrence_id == LessonOccurrence.id)
+    .outerjoin(DeliveryStep, DeliveryStep.delivery_id == Delivery.id)
+    .where(
+        LessonOccurrence.school_id == _SCHOOL,
+        LessonOccurrence.scheduled_on >= _FIRST,
+        LessonOccurrence.scheduled_on <= _LAST,
+    )
     .group_by(LessonOccurrence.class_id)
 )
 
 SUMMARY_QUERIES = {
     "classes": (CLASS_QUERY, ("school_id",)),
-    "check-ins": (CHECKIN_QUERY, ("school_id", "first_day", "last_day")),
-    "tallies": (TALLY_QUERY, ("school_id", "first_day", "last_day")),
-    "lessons": (LESSON_QUERY, ("school_id", "first_day", "last_day", "today")),
-    "steps": (STEP_QUERY, ("school_id", "first_day", "last_day")),
+    "answers": (ANSWER_QUERY, ("school_id", "first_day", "last_day")),
+    "delivery": (DELIVERY_QUERY, ("school_id", "first_day", "last_day", "today")),
 }
 
 
@@ -408,14 +426,18 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
     threshold = max(1, int(school.suppression_threshold))
     min_wave = max(2, int(school.min_wave_size))
     rows = fetch_term_rows(school.id, term, today)
-    checkins = {row.id: row for row in rows["check-ins"]}
-    sums: dict[tuple[int, str], Moments] = {
-        (check_in_id, measure): Moments(int(n or 0), float(total or 0), float(total_sq or 0))
-        for check_in_id, measure, n, total, total_sq in rows["tallies"]
-    }
-    lessons = {row[0]: row[1:] for row in rows["lessons"]}
-    steps = {row[0]: row[1:] for row in rows["steps"]}
-    used = {row.class_id for row in checkins.values()} | set(lessons) | set(steps)
+    checkins = {}
+    sums: dict[tuple[int, str], Moments] = {}
+    for check_in_id, class_id, kind, opened_on, answer_count, measure, n, total, total_sq in rows[
+        "answers"
+    ]:
+        checkins[check_in_id] = CheckInRow(check_in_id, class_id, kind, opened_on, answer_count)
+        if measure is not None:
+            sums[(check_in_id, measure)] = Moments(
+                int(n or 0), float(total or 0), float(total_sq or 0)
+            )
+    delivery_rows = {row[0]: row[1:] for row in rows["delivery"]}
+    used = {row.class_id for row in checkins.values()} | set(delivery_rows)
     classes = [row for row in rows["classes"] if not row.archived or row.id in used]
 
     # The table's shape: class -> year group within its band.
@@ -526,12 +548,19 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
 
     # Delivery, which is about lessons, not pupils: no suppression needed.
     for class_id, group in class_groups.items():
-        lesson_row = lessons.get(class_id, (0, 0, 0, 0, 0, 0))
-        step_row = steps.get(class_id, (0, 0, 0, 0, 0))
-        planned, delivered, skipped, cancelled, upcoming, overdue = (
-            int(v or 0) for v in lesson_row
-        )
-        recorded, taught, shortened, steps_skipped, minutes = (int(v or 0) for v in step_row)
+        (
+            planned,
+            delivered,
+            skipped,
+            cancelled,
+            upcoming,
+            overdue,
+            recorded,
+            taught,
+            shortened,
+            steps_skipped,
+            minutes,
+        ) = (int(v or 0) for v in delivery_rows.get(class_id, (0,) * 11))
         group.delivery = DeliveryFigures(
             planned=planned,
             delivered=delivered,
