@@ -369,7 +369,12 @@ DELIVERY_QUERY = (
         func.coalesce(func.sum(DeliveryStep.practice_minutes), 0),
     )
     .select_from(LessonOccurrence)
-    .outerjoin(Delivery, Delivery.occurrence_id == LessonOccurrence.id)
+    # The school condition is implied, but lets the planner bound the join by the school
+    # (an index) instead of hashing the whole delivery table when it is small.
+    .outerjoin(
+        Delivery,
+        and_(Delivery.occurrence_id == LessonOccurrence.id, Delivery.school_id == _SCHOOL),
+    )
     .outerjoin(DeliveryStep, DeliveryStep.delivery_id == Delivery.id)
     .where(
         LessonOccurrence.school_id == _SCHOOL,
