@@ -445,7 +445,8 @@ def render(rows: list[dict], repeat: int) -> str:
         f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average"
         f" {os.getloadavg()[0]:.1f} at the end (other work shared the machine).",
         "",
-        "| backend | answer sets | tally rows | the school's term tally rows | load (s) |"
+        "| backend | answer sets | tally rows | the school's term tally rows |"
+        " generate and load (s) |"
         " bare GROUP BY | summary's answer queries | ratio to bare | all 3 summary queries |"
         " summarise_term (Python included) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
