@@ -69,7 +69,7 @@ def status_note(figure: Figure | None, threshold: int) -> str:
     if figure.status == SMALL:
         return f"Fewer than {threshold} answers: not shown"
     if figure.status == COMPLEMENTARY:
-        return "Not shown, so that a smaller group cannot be worked out from the totals"
+        return "Hidden to protect a smaller group"
     if figure.status == NO_ANSWERS:
         return "No answers"
     return ""
