@@ -1,0 +1,284 @@
+"""Demo data for term summaries: a term worth reading on first run.
+
+Runs after the scheduling, runner and check-ins demos (cmt_schools/demo.py) and uses
+whatever classes they made for the demo school, adding a few so that there are year
+groups with more than one class, a second key stage, and two classes that show the
+suppression rule at work:
+
+- "8 Nurture" (8 pupils): too few answers to show, in any wave;
+- "8 Rowan", a small set whose start-of-term check-in was run in two rooms: neither half
+  is shown on its own, so 8 Rowan is the class that hides the nurture group's answers
+  inside Year 8's total.
+
+Answers come from `synthetic` with a seeded generator and a modest improvement from the
+start to the end of term; the end-of-term wave is dated in the current term, on or
+before today. Lessons of the added classes are laid out and, where past, recorded as
+delivered (one skipped, one left overdue, so "behind schedule" has something to show).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from ..curriculum.loader import load_curriculum
+from ..extensions import db
+from ..runner.models import Delivery, DeliveryStep
+from ..scheduling.models import LessonOccurrence, SchoolClass, Term
+from . import synthetic
+
+SEED = 20_261_122
+NURTURE = "8 Nurture"
+SPLIT = "8 Rowan"
+SIZES = {NURTURE: 8, SPLIT: 15}  # 8 Rowan is a small set, taught in two rooms at the start
+
+
+def seed(demo) -> None:
+    """Add check-ins, tallies and deliveries for the demo school's current term."""
+    school, today = demo.school, demo.today
+    rng = random.Random(SEED)
+    term = _demo_term(school.id, today)
+    classes = _demo_classes(demo)
+    baseline_day = max(term.first_day, _school_day(term.first_day + timedelta(days=7), today))
+    endpoint_day = max(baseline_day, _school_day(min(today, term.last_day), today, backwards=True))
+
+    for index, school_class in enumerate(classes):
+        _lay_out_lessons(school_class, term, today, index, rng)
+        size = SIZES.get(school_class.name) or rng.randint(25, 30)
+        shift = rng.uniform(-0.25, 0.25)  # classes differ a little
+        present = _attending(rng, size, 0.92)
+        if school_class.name == SPLIT:
+            half = present // 2
+            second_day = min(_next_day(baseline_day), endpoint_day)
+            for part, day in ((half, baseline_day), (present - half, second_day)):
+                _checkin(school_class, "baseline", day, synthetic.term_answers(
+                    rng, part, synthetic.START, shift=shift))  # fmt: skip
+        else:
+            _checkin(
+                school_class,
+                "baseline",
+                baseline_day,
+                synthetic.term_answers(rng, present, synthetic.START, shift=shift),
+            )
+        _checkin(
+            school_class,
+            "endpoint",
+            endpoint_day,
+            synthetic.term_answers(rng, _attending(rng, size, 0.88), synthetic.END, shift=shift),
+        )
+        # A right-now check in most weeks between the two waves, slowly calmer.
+        week = baseline_day + timedelta(days=7)
+        weeks = max(1, (endpoint_day - baseline_day).days // 7)
+        number = 0
+        while week < endpoint_day:
+            if rng.random() < 0.85:
+                leaning = 3.1 - 0.35 * number / weeks + shift
+                _checkin(
+                    school_class,
+                    "now",
+                    _school_day(week, today),
+                    synthetic.now_answers(rng, _attending(rng, size, 0.9), leaning),
+                )
+            week += timedelta(days=7)
+            number += 1
+    demo.notes.append(
+        f"Term summary: sign in as the lead and open Term summary ({term.name}):"
+        f" {NURTURE} shows how small groups are hidden."
+    )
+
+
+def _attending(rng: random.Random, size: int, rate: float) -> int:
+    return sum(1 for _ in range(size) if rng.random() < rate)
+
+
+def _school_day(day: date, today: date, *, backwards: bool = False) -> date:
+    """The nearest weekday (forwards, or backwards), never after today."""
+    step = timedelta(days=-1 if backwards else 1)
+    while day.weekday() >= 5:
+        day += step
+    while day > today:
+        day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _next_day(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _demo_term(school_id: int, today: date) -> Term:
+    """The term today is in (made by scheduling's demo, or here); else the latest started."""
+    terms = list(
+        db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.first_day))
+    )
+    for term in terms:
+        if term.first_day <= today <= term.last_day:
+            return term
+    started = [term for term in terms if term.first_day <= today]
+    if started and (today - started[-1].last_day).days < 60:
+        return started[-1]
+    # No term yet: one around today, named for the season it starts in.
+    first = today - timedelta(weeks=11)
+    first -= timedelta(days=first.weekday())
+    season = {1: "Spring", 2: "Spring", 3: "Spring", 4: "Summer", 5: "Summer", 6: "Summer",
+              7: "Summer", 8: "Autumn", 9: "Autumn", 10: "Autumn", 11: "Autumn",
+              12: "Autumn"}[first.month]  # fmt: skip
+    term = Term(
+        school_id=school_id,
+        name=f"{season} term {first.year}",
+        first_day=first,
+        last_day=today + timedelta(weeks=3),
+    )
+    db.session.add(term)
+    db.session.flush()
+    return term
+
+
+def _demo_classes(demo) -> list[SchoolClass]:
+    """The demo school's classes, plus those that make the summary worth reading."""
+    school = demo.school
+    existing = list(
+        db.session.scalars(
+            select(SchoolClass)
+            .where(SchoolClass.school_id == school.id, SchoolClass.archived.is_(False))
+            .order_by(SchoolClass.id)
+        )
+    )
+    teachers = demo.teachers or [demo.lead]
+    wanted: list[tuple[str, int]] = []
+    by_year: dict[int, int] = {}
+    for school_class in existing:
+        by_year[school_class.year_group] = by_year.get(school_class.year_group, 0) + 1
+    # Two ordinary classes in Years 7 and 8, the two Year 8 classes that show
+    # suppression, and a Year 10 class so a second key stage appears.
+    for name, year in (("7 Ash", 7), ("7 Birch", 7), ("8 Cedar", 8)):
+        if by_year.get(year, 0) < 2:
+            wanted.append((name, year))
+            by_year[year] = by_year.get(year, 0) + 1
+    wanted += [(SPLIT, 8), (NURTURE, 8)]
+    if not any(c.year_group >= 10 for c in existing):
+        wanted.append(("10 Oak", 10))
+    names = {c.name for c in existing}
+    added = []
+    for number, (name, year) in enumerate(wanted):
+        if name in names:
+            continue
+        school_class = SchoolClass(
+            school_id=school.id,
+            teacher_id=teachers[number % len(teachers)].id,
+            name=name,
+            year_group=year,
+        )
+        db.session.add(school_class)
+        added.append(school_class)
+    db.session.flush()
+    return existing + added
+
+
+def _lay_out_lessons(
+    school_class: SchoolClass, term: Term, today: date, index: int, rng: random.Random
+) -> None:
+    """Give a class without lessons this term a weekly programme; record past lessons."""
+    occurrences = list(
+        db.session.scalars(
+            select(LessonOccurrence)
+            .where(
+                LessonOccurrence.class_id == school_class.id,
+                LessonOccurrence.scheduled_on >= term.first_day,
+                LessonOccurrence.scheduled_on <= term.last_day,
+            )
+            .order_by(LessonOccurrence.position)
+        )
+    )
+    band = load_curriculum().band(school_class.band)
+    if not occurrences:
+        day = term.first_day + timedelta(days=7)
+        day += timedelta(days=(index % 5 - day.weekday()) % 7)  # each class its own weekday
+        for position, lesson in enumerate(band.core):
+            if day > term.last_day:
+                break
+            occurrence = LessonOccurrence(
+                school_id=school_class.school_id,
+                class_id=school_class.id,
+                lesson_key=lesson.key,
+                position=position,
+                scheduled_on=day,
+                starts_at=time(9 + index % 5, 0),
+                minutes=lesson.minutes,
+                status="scheduled",
+            )
+            db.session.add(occurrence)
+            occurrences.append(occurrence)
+            day += timedelta(days=7)
+        db.session.flush()
+    delivered = set(
+        db.session.scalars(
+            select(Delivery.occurrence_id).where(
+                Delivery.occurrence_id.in_([o.id for o in occurrences])
+            )
+        )
+    )
+    past = [
+        o
+        for o in occurrences
+        if o.status == "scheduled" and o.id not in delivered and o.scheduled_on < today
+    ]
+    # Leave the last week alone (other demos may show it as "to record"); in 8 Rowan leave
+    # the latest past lesson overdue, and skip one lesson in the nurture group.
+    past = [o for o in past if o.scheduled_on < today - timedelta(days=7)]
+    if school_class.name == SPLIT and past:
+        past = past[:-1]
+    for number, occurrence in enumerate(past):
+        if school_class.name == NURTURE and number == 2:
+            occurrence.status = "skipped"
+            continue
+        _record_delivery(occurrence, rng)
+
+
+def _record_delivery(occurrence: LessonOccurrence, rng: random.Random) -> None:
+    lesson = load_curriculum().lesson(occurrence.lesson_key)
+    steps = lesson.steps if lesson else ()
+    occurrence.status = "delivered"
+    delivery = Delivery(
+        school_id=occurrence.school_id,
+        occurrence_id=occurrence.id,
+        delivered_on=occurrence.scheduled_on,
+        minutes_taken=occurrence.minutes,
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    for index, step in enumerate(steps):
+        roll = rng.random()
+        outcome = "taught" if roll < 0.8 else "shortened" if roll < 0.95 else "skipped"
+        minutes = step.practice.minutes if step.practice else 0
+        if outcome == "shortened":
+            minutes = max(1, minutes - 1) if minutes else 0
+        elif outcome == "skipped":
+            minutes = 0
+        db.session.add(
+            DeliveryStep(
+                delivery_id=delivery.id,
+                step_index=index,
+                stage=step.stage,
+                outcome=outcome,
+                practice_minutes=minutes,
+            )
+        )
+
+
+def _checkin(school_class: SchoolClass, kind: str, day: date, answers: list[dict]) -> None:
+    if answers:
+        synthetic.add_checkin(
+            school_id=school_class.school_id,
+            class_id=school_class.id,
+            band=school_class.band,
+            kind=kind,
+            opened_on=day,
+            answers=answers,
+        )

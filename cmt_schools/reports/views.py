@@ -1,0 +1,145 @@
+"""Term summaries (page, PDF, CSV) and the audit log, for school leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from ..core.access import LEAD, allow
+from ..core.navigation import add_nav_item
+from ..packs.rendering import render_pdf
+from . import exports, services
+from .charts import trend_chart
+from .forms import AuditPageForm, TermChoiceForm
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+add_nav_item("reports.term_summary", "Term summary", ("lead",))
+add_nav_item("reports.audit_log", "Audit log", ("lead",))
+
+AUDIT_PAGE_SIZE = 50
+UK = ZoneInfo("Europe/London")
+AUDIT_ACTIONS = {
+    "report.download": "Downloaded a term summary",
+    "staff.invite_link": "Made an invitation link",
+    "staff.reset_link": "Made a password reset link",
+    "staff.invite_used": "Accepted an invitation",
+    "staff.reset_used": "Reset their password",
+    "staff.deactivated": "Deactivated a member of staff",
+    "staff.reactivated": "Reactivated a member of staff",
+    "account.password_changed": "Changed their password",
+    "account.email_changed": "Changed their email address",
+    "school.settings_changed": "Changed the school settings",
+}
+
+
+@bp.app_template_filter("uk_time")
+def uk_time(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(UK)
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action)
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _chosen_term(terms):
+    """The term named by ?term=, or the default one. Unknown or another school's: 404."""
+    raw = request.args.get("term")
+    if raw is None or raw == "":
+        return services.default_term(terms, _today())
+    term = services.find_term(current_user.school_id, raw)
+    if term is None:
+        abort(404)
+    return term
+
+
+def _summary_or_404():
+    terms = services.terms_of(current_user.school_id)
+    term = _chosen_term(terms)
+    if term is None:
+        abort(404)
+    return services.summarise_term(current_user.school, term, today=_today())
+
+
+def _charts(summary: services.TermSummary) -> dict:
+    charts = {}
+    for index, group in enumerate([summary.school, *summary.years]):
+        if group.trend:
+            charts[group.key] = trend_chart(group, summary.weeks, f"trend-{index}")
+    return charts
+
+
+def _context(summary: services.TermSummary) -> dict:
+    return {
+        "summary": summary,
+        "charts": _charts(summary),
+        "caveats": exports.CAVEATS,
+        "measures": services.MEASURE_INFO,
+        "measure_keys": services.MEASURES,
+        "kinds": services.KINDS,
+        "kind_labels": services.KIND_LABELS,
+        "x": exports,
+    }
+
+
+@bp.route("/term-summary")
+@allow(LEAD)
+def term_summary():
+    terms = services.terms_of(current_user.school_id)
+    term = _chosen_term(terms)
+    form = TermChoiceForm(terms, term)
+    if term is None:
+        return render_template("reports/term_summary.html", form=form, summary=None)
+    summary = services.summarise_term(current_user.school, term, today=_today())
+    return render_template("reports/term_summary.html", form=form, **_context(summary))
+
+
+@bp.route("/term-summary.pdf")
+@allow(LEAD)
+def term_summary_pdf():
+    summary = _summary_or_404()
+    html = render_template("reports/term_summary_print.html", **_context(summary))
+    pdf = render_pdf(html)
+    services.record_download(current_user, summary, "pdf")
+    return _download(pdf, "application/pdf", exports.download_name(summary, "pdf"))
+
+
+@bp.route("/term-summary.csv")
+@allow(LEAD)
+def term_summary_csv():
+    summary = _summary_or_404()
+    data = exports.to_csv(summary)
+    services.record_download(current_user, summary, "csv")
+    return _download(data, "text/csv; charset=utf-8", exports.download_name(summary, "csv"))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/audit-log")
+@allow(LEAD)
+def audit_log():
+    form = AuditPageForm(request.args, meta={"csrf": False})
+    if request.args and not form.validate():
+        return render_template(
+            "reports/audit_log.html", form=form, events=[], page=1, has_more=False
+        ), 400
+    page = form.page.data or 1
+    events, has_more = services.audit_page(current_user.school_id, page, AUDIT_PAGE_SIZE)
+    return render_template(
+        "reports/audit_log.html", form=form, events=events, page=page, has_more=has_more
+    )
