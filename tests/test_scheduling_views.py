@@ -174,7 +174,10 @@ def test_demo_seeds_terms_and_a_class_in_each_band_partly_in_the_past(app, runne
     app.config["DEMO_PASSWORD"] = "demo pass phrase"
     result = runner.invoke(args=["cmt", "demo", "--today", "2026-11-22"])
     assert result.exit_code == 0, result.output
-    classes = {c.name: c for c in db.session.scalars(select(SchoolClass))}
+    # Scheduling's own demo classes (the term summary's demo adds more year groups).
+    classes = {
+        c.name: c for c in db.session.scalars(select(SchoolClass)) if c.name in ("5C", "8B", "10A")
+    }
     assert {name: c.band for name, c in classes.items()} == {"5C": "ks2", "8B": "ks3", "10A": "ks4"}
     assert classes["8B"].teacher.email == "teacher1@oakfield.example"
     assert classes["10A"].teacher.email == "teacher2@oakfield.example"
@@ -223,7 +226,9 @@ def test_demo_works_on_any_day_of_the_year(app, make_lead):
             services.begin_write()
             seed(demo)
             db.session.commit()
-        classes = db.session.scalars(select(SchoolClass)).all()
+        classes = [
+            c for c in db.session.scalars(select(SchoolClass)) if c.name in ("5C", "8B", "10A")
+        ]
         assert len(classes) == 3 and all(len(c.occurrences) >= 8 for c in classes), today
 
 
