@@ -23,10 +23,13 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
+from ..database import begin_write
 from ..extensions import db
-from ..runner.models import Delivery, DeliveryStep
-from ..scheduling.models import LessonOccurrence, SchoolClass, Term
+from ..runner.services import write_delivery
+from ..scheduling import services as scheduling
+from ..scheduling.models import SchoolClass, Term
 from . import synthetic
 
 SEED = 20_261_122
@@ -40,12 +43,13 @@ def seed(demo) -> None:
     school, today = demo.school, demo.today
     rng = random.Random(SEED)
     term = _demo_term(school.id, today)
-    classes = _demo_classes(demo)
+    classes, added = _demo_classes(demo)
     baseline_day = max(term.first_day, _school_day(term.first_day + timedelta(days=7), today))
     endpoint_day = max(baseline_day, _school_day(min(today, term.last_day), today, backwards=True))
 
     for index, school_class in enumerate(classes):
-        _lay_out_lessons(school_class, term, today, index, rng)
+        if school_class in added:
+            _lay_out_lessons(school_class, term, today, index, rng)
         size = SIZES.get(school_class.name) or rng.randint(25, 30)
         shift = rng.uniform(-0.25, 0.25)  # classes differ a little
         present = _attending(rng, size, 0.92)
@@ -140,8 +144,8 @@ def _demo_term(school_id: int, today: date) -> Term:
     return term
 
 
-def _demo_classes(demo) -> list[SchoolClass]:
-    """The demo school's classes, plus those that make the summary worth reading."""
+def _demo_classes(demo) -> tuple[list[SchoolClass], list[SchoolClass]]:
+    """The demo school's classes, plus those added here to make the summary worth reading."""
     school = demo.school
     existing = list(
         db.session.scalars(
@@ -169,106 +173,69 @@ def _demo_classes(demo) -> list[SchoolClass]:
     for number, (name, year) in enumerate(wanted):
         if name in names:
             continue
-        school_class = SchoolClass(
-            school_id=school.id,
-            teacher_id=teachers[number % len(teachers)].id,
-            name=name,
-            year_group=year,
+        added.append(
+            scheduling.create_class(
+                school,
+                name=name,
+                year_group=year,
+                band_override=None,
+                teacher_id=teachers[number % len(teachers)].id,
+                user=demo.lead,
+            )
         )
-        db.session.add(school_class)
-        added.append(school_class)
-    db.session.flush()
-    return existing + added
+        begin_write()  # create_class commits; the demo carries on writing
+    return existing + added, added
 
 
 def _lay_out_lessons(
     school_class: SchoolClass, term: Term, today: date, index: int, rng: random.Random
 ) -> None:
-    """Give a class without lessons this term a weekly programme; record past lessons."""
-    occurrences = list(
-        db.session.scalars(
-            select(LessonOccurrence)
-            .where(
-                LessonOccurrence.class_id == school_class.id,
-                LessonOccurrence.scheduled_on >= term.first_day,
-                LessonOccurrence.scheduled_on <= term.last_day,
-            )
-            .order_by(LessonOccurrence.position)
+    """Schedule an added class's programme by scheduling's own rules (school days only)
+    from a week into the term, and record its past lessons as the runner would."""
+    calendar = scheduling.load_calendar(scheduling.school_class_school(school_class))
+    first_day = calendar.next_school_day(term.first_day + timedelta(days=7))
+    if first_day is None:
+        return
+    try:
+        scheduling.schedule_programme(
+            school_class,
+            lesson_keys=scheduling.programme_lessons(school_class.band),
+            first_day=first_day,
+            weekdays=[index % 5],
+            starts_at=time(9 + index % 5, 0),
+            minutes=scheduling.curriculum_lessons(school_class.band)[0].minutes,
+            today=today,
+            user=school_class.teacher,
         )
-    )
-    band = load_curriculum().band(school_class.band)
-    if not occurrences:
-        day = term.first_day + timedelta(days=7)
-        day += timedelta(days=(index % 5 - day.weekday()) % 7)  # each class its own weekday
-        for position, lesson in enumerate(band.core):
-            if day > term.last_day:
-                break
-            occurrence = LessonOccurrence(
-                school_id=school_class.school_id,
-                class_id=school_class.id,
-                lesson_key=lesson.key,
-                position=position,
-                scheduled_on=day,
-                starts_at=time(9 + index % 5, 0),
-                minutes=lesson.minutes,
-                status="scheduled",
-            )
-            db.session.add(occurrence)
-            occurrences.append(occurrence)
-            day += timedelta(days=7)
-        db.session.flush()
-    delivered = set(
-        db.session.scalars(
-            select(Delivery.occurrence_id).where(
-                Delivery.occurrence_id.in_([o.id for o in occurrences])
-            )
-        )
-    )
+    except ServiceError:
+        return  # the terms entered are too short for the whole programme: leave it unplanned
+    finally:
+        begin_write()
+    # Leave the last week alone (shown as "to record"); in 8 Rowan leave the latest past
+    # lesson overdue, and skip one lesson in the nurture group.
     past = [
         o
-        for o in occurrences
-        if o.status == "scheduled" and o.id not in delivered and o.scheduled_on < today
+        for o in school_class.occurrences
+        if o.status == "scheduled" and o.scheduled_on < today - timedelta(days=7)
     ]
-    # Leave the last week alone (other demos may show it as "to record"); in 8 Rowan leave
-    # the latest past lesson overdue, and skip one lesson in the nurture group.
-    past = [o for o in past if o.scheduled_on < today - timedelta(days=7)]
     if school_class.name == SPLIT and past:
         past = past[:-1]
     for number, occurrence in enumerate(past):
         if school_class.name == NURTURE and number == 2:
             occurrence.status = "skipped"
             continue
-        _record_delivery(occurrence, rng)
-
-
-def _record_delivery(occurrence: LessonOccurrence, rng: random.Random) -> None:
-    lesson = load_curriculum().lesson(occurrence.lesson_key)
-    steps = lesson.steps if lesson else ()
-    occurrence.status = "delivered"
-    delivery = Delivery(
-        school_id=occurrence.school_id,
-        occurrence_id=occurrence.id,
-        delivered_on=occurrence.scheduled_on,
-        minutes_taken=occurrence.minutes,
-    )
-    db.session.add(delivery)
-    db.session.flush()
-    for index, step in enumerate(steps):
-        roll = rng.random()
-        outcome = "taught" if roll < 0.8 else "shortened" if roll < 0.95 else "skipped"
-        minutes = step.practice.minutes if step.practice else 0
-        if outcome == "shortened":
-            minutes = max(1, minutes - 1) if minutes else 0
-        elif outcome == "skipped":
-            minutes = 0
-        db.session.add(
-            DeliveryStep(
-                delivery_id=delivery.id,
-                step_index=index,
-                stage=step.stage,
-                outcome=outcome,
-                practice_minutes=minutes,
-            )
+        lesson = load_curriculum().lesson(occurrence.lesson_key)
+        roll = [rng.random() for _ in lesson.steps]
+        write_delivery(
+            occurrence,
+            lesson,
+            delivered_on=occurrence.scheduled_on,
+            minutes_taken=occurrence.minutes,
+            outcomes=[
+                "taught" if r < 0.8 else "shortened" if r < 0.95 else "skipped" for r in roll
+            ],
+            note="",
+            recorded_by_id=school_class.teacher_id,
         )
 
 
