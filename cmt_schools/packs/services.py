@@ -94,7 +94,6 @@ class PackLesson:
     content_version: str
     on: date | None = None
     starts_at: time | None = None
-    minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,7 @@ def _school_part(school: School, band: str) -> SchoolPart:
     _check_length("trusted adults", part.trusted_adults)
     if len(contacts) > MAX_CONTACTS:
         raise PackRefused(
-            f"A pack lists at most {MAX_CONTACTS} support contacts; "
-            "the school settings have more.",
+            f"A pack lists at most {MAX_CONTACTS} support contacts; the school settings have more.",
             "contacts",
         )
     for name, detail in contacts:
@@ -182,7 +180,6 @@ def lesson_pack_input(
                 content_version=lesson.content_version,
                 on=occurrence.scheduled_on if occurrence else None,
                 starts_at=occurrence.starts_at if occurrence else None,
-                minutes=occurrence.minutes if occurrence else None,
             ),
         ),
     )
@@ -224,7 +221,6 @@ def term_pack_input(school: School, school_class: SchoolClass) -> PackInput:
                 content_version=lesson.content_version,
                 on=occurrence.scheduled_on,
                 starts_at=occurrence.starts_at,
-                minutes=occurrence.minutes,
             )
         )
     band = school_class.band
