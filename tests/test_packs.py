@@ -8,6 +8,7 @@ need a fresh database (access, cache, hostile text) keep to the smallest lessons
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from datetime import date, time
@@ -466,6 +467,11 @@ def test_the_cache_folder_stays_within_its_limits(tmp_path):
     (tmp_path / "aa03.pdf").write_bytes(b"%PDF-1.7\nhalf a fi")  # damaged: made again
     assert cache.get("aa03") is None
     assert not list(tmp_path.glob(".writing-*"))
+    left_behind = tmp_path / ".writing-crashed.tmp"
+    left_behind.write_bytes(b"%PDF-1.7\n")
+    os.utime(left_behind, (0, 0))
+    cache.prune()
+    assert not left_behind.exists()
     with pytest.raises(ValueError):
         cache.path_for("../escape")
 
@@ -586,3 +592,17 @@ def test_absurd_inputs_are_refused_before_rendering(app, client, make_school, ma
 )
 def test_file_names_keep_to_letters_digits_and_hyphens(name, expected):
     assert services.safe_name_part(name, "class") == expected
+
+
+def test_every_shipped_worksheet_is_laid_out_to_fit_one_page():
+    # The sizes follow print.css (checked against WeasyPrint's layout of every sheet: the
+    # estimate is a little generous); a sheet that will not fit even compact fails here.
+    for band in ("ks2", "ks3", "ks4"):
+        group = "ks2" if band == "ks2" else "other"
+        for lesson in CURRICULUM.band(band).lessons:
+            for sheet in lesson.worksheets:
+                layout = services.sheet_layout(sheet, band)
+                boxes = sum(1 for block in sheet.blocks if block.kind == "draw_box")
+                metrics = services._METRICS[group, layout.compact]
+                height = services._sheet_height(sheet, metrics) + boxes * layout.draw_mm
+                assert height <= services.PAGE_AREA_MM, f"{lesson.key}: {sheet.title}"

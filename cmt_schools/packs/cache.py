@@ -20,6 +20,7 @@ import fcntl
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -112,14 +113,22 @@ class PackCache:
                     self._thread_locks.pop(lock_id, None)
 
     def prune(self) -> None:
-        """Delete the oldest packs until the folder is within its size and file limits."""
+        """Delete the oldest packs until the folder is within its size and file limits.
+
+        Half-written files left by a worker that died mid-write are deleted after an hour.
+        """
         entries = []
+        stale = time.time() - 3600
         with contextlib.suppress(FileNotFoundError), os.scandir(self.folder) as scan:
             for entry in scan:
-                if entry.name.endswith(".pdf") and entry.is_file():
-                    with contextlib.suppress(FileNotFoundError):
-                        stat = entry.stat()
+                if not entry.is_file():
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    stat = entry.stat()
+                    if entry.name.endswith(".pdf"):
                         entries.append((stat.st_mtime, stat.st_size, entry.path))
+                    elif entry.name.startswith(".writing-") and stat.st_mtime < stale:
+                        os.unlink(entry.path)
         total = sum(size for _, size, _ in entries)
         if total <= self.max_bytes and len(entries) <= self.max_files:
             return

@@ -352,7 +352,7 @@ def _template_context(pack: PackInput) -> dict:
         "practice_kind": PRACTICE_KINDS.get,
         "diagram_for": lambda lesson, step: DIAGRAMS.get((lesson.slug, step.stage)),
         "plan_is_long": plan_is_long,
-        "draw_box_height": draw_box_height,
+        "sheet_layout": sheet_layout,
         "sort_rows": sort_rows,
         "worksheet_count": sum(len(entry.lesson.worksheets) for entry in entries),
     }
@@ -442,31 +442,78 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
-# Worksheets are sized in millimetres of an A4 page (24 mm and 22 mm margins, a header).
-_WORKSHEET_SPACE_MM = 222
-_LINE_MM = {"ks2": 11, "ks3": 9, "ks4": 9}
+# Worksheets are sized in millimetres so each fits its own A4 page: the page area is
+# 247 mm tall (297 mm less the margins and the rule under the header); the layout aims a
+# little short of it. The figures follow print.css, and overestimate a sheet's height by
+# 0-12% (checked against WeasyPrint's layout of every shipped sheet). "compact" is the
+# tighter setting for a crowded sheet.
+PAGE_AREA_MM = 247
+_SHEET_SPACE_MM = 240
 
 
-def _block_height(block, band: str) -> float:
-    line = _LINE_MM[band]
-    prompt = 12 + 5 * (len(block.prompt) // 90)
-    if block.kind == "lines":
-        return prompt + (block.lines or 1) * line
-    if block.kind == "tick_list":
-        return prompt + len(block.items) * (line + 1)
-    if block.kind == "sort_table":
-        cards = math.ceil(len(block.items) / 2) * 11
-        return prompt + cards + 8 + (sort_rows(block) + 1) * 12
-    return prompt
+@dataclass(frozen=True)
+class _SheetMetrics:
+    text_mm: float  # one line of the sheet's text
+    chars: int  # characters in a full-width line
+    title_mm: float
+    rule_mm: float  # one writing line
+    tick_mm: float  # one tick-list row of one line
+    card_line_mm: float  # one line of a sorting card
+    card_chars: int  # characters in a line of a (half-width) sorting card
+    row_mm: float  # one empty row of a sorting table
 
 
-def draw_box_height(worksheet: Worksheet, band: str) -> int:
-    """The height (mm, in steps of 10) for each drawing box so the sheet fills one page."""
+_METRICS = {
+    ("ks2", False): _SheetMetrics(6.5, 62, 14.5, 11, 11, 5.9, 30, 11),
+    ("ks2", True): _SheetMetrics(6.0, 68, 13, 9.5, 9.6, 5.4, 33, 9),
+    ("other", False): _SheetMetrics(5.5, 76, 12.5, 9, 8.8, 4.9, 36, 11),
+    ("other", True): _SheetMetrics(5.0, 84, 11.5, 8, 7.8, 4.5, 40, 9),
+}
+
+
+def _text_lines(text: str, chars: int) -> int:
+    return max(1, math.ceil(len(text) / chars))
+
+
+def _sheet_height(worksheet: Worksheet, m: _SheetMetrics) -> float:
+    """Everything on the sheet but its drawing boxes, in millimetres."""
+    height = 7 + m.title_mm + 3 + _text_lines(worksheet.instructions, m.chars) * m.text_mm + 5
+    for block in worksheet.blocks:
+        height += 6 + _text_lines(block.prompt, m.chars) * m.text_mm + 2
+        if block.kind == "lines":
+            height += (block.lines or 1) * m.rule_mm
+        elif block.kind == "tick_list":
+            for item in block.items:
+                height += m.tick_mm + (_text_lines(item, m.chars - 8) - 1) * m.text_mm
+        elif block.kind == "sort_table":
+            items = list(block.items)
+            for pair in (items[i : i + 2] for i in range(0, len(items), 2)):
+                lines = max(_text_lines(item, m.card_chars) for item in pair)
+                height += lines * m.card_line_mm + 4.5
+            height += 4 + m.text_mm + 4 + sort_rows(block) * m.row_mm
+    return height
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    compact: bool
+    draw_mm: int  # the height of each drawing box (a multiple of 10, 40-140)
+
+
+def sheet_layout(worksheet: Worksheet, band: str) -> SheetLayout:
+    """How to set a worksheet so it fills one page: drawing boxes take the room left over,
+    and a sheet that would not fit is set compact."""
     boxes = sum(1 for block in worksheet.blocks if block.kind == "draw_box")
-    used = 30 + 5 * (len(worksheet.instructions) // 90)
-    used += sum(_block_height(block, band) for block in worksheet.blocks)
-    free = (_WORKSHEET_SPACE_MM - used) / max(boxes, 1)
-    return int(max(50, min(140, free)) // 10 * 10)
+    group = "ks2" if band == "ks2" else "other"
+    for compact in (False, True):
+        free = _SHEET_SPACE_MM - _sheet_height(worksheet, _METRICS[group, compact])
+        if boxes:
+            each = min(140, free / boxes) // 10 * 10
+            if each >= 40 or compact:
+                return SheetLayout(compact, int(max(40, each)))
+        elif free >= 0:
+            return SheetLayout(compact, 0)
+    return SheetLayout(True, 0)
 
 
 def sort_rows(block) -> int:
