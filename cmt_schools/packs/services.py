@@ -444,8 +444,8 @@ def _hhmm(minutes: int) -> str:
 
 # Worksheets are sized in millimetres so each fits its own A4 page: the page area is
 # 247 mm tall (297 mm less the margins and the rule under the header); the layout aims a
-# little short of it. The figures follow print.css, and overestimate a sheet's height by
-# 0-12% (checked against WeasyPrint's layout of every shipped sheet). "compact" is the
+# little short of it. The figures follow print.css and estimate a sheet's height to within
+# -1% to +12% (checked against WeasyPrint's layout of every shipped sheet). "compact" is the
 # tighter setting for a crowded sheet.
 PAGE_AREA_MM = 247
 _SHEET_SPACE_MM = 240
@@ -465,9 +465,9 @@ class _SheetMetrics:
 
 _METRICS = {
     ("ks2", False): _SheetMetrics(6.5, 62, 14.5, 11, 11, 5.9, 30, 11),
-    ("ks2", True): _SheetMetrics(6.0, 68, 13, 9.5, 9.6, 5.4, 33, 9),
-    ("other", False): _SheetMetrics(5.5, 76, 12.5, 9, 8.8, 4.9, 36, 11),
-    ("other", True): _SheetMetrics(5.0, 84, 11.5, 8, 7.8, 4.5, 40, 9),
+    ("ks2", True): _SheetMetrics(6.0, 68, 13, 9.5, 9.2, 5.4, 33, 9),
+    ("other", False): _SheetMetrics(5.5, 76, 12.5, 9, 8.7, 4.9, 36, 11),
+    ("other", True): _SheetMetrics(5.0, 84, 11.5, 8, 7.4, 4.5, 40, 9),
 }
 
 
