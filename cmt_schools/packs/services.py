@@ -9,9 +9,11 @@ once, and render (once, host-wide; see cache.py) when anything that shows in it 
 
 Bounded cost: every piece of teacher- or lead-entered text has a length limit (the form's),
 a term pack holds at most MAX_TERM_LESSONS lessons, and a lesson file is itself limited
-by its schema. With those limits a lesson pack renders in well under a second and a full
-term pack in a few seconds (benchmarks/RESULTS.md); RENDER_BUDGET_SECONDS is the budget,
-and a render that overruns it is logged as a warning so it is seen and looked into.
+by its schema. With those limits a lesson pack (about 12 pages) renders in under a second
+and a ten-lesson term pack (about 100 pages) in about 6 s on a small server core
+(benchmarks/RESULTS.md). RENDER_BUDGET_SECONDS is the budget: WeasyPrint cannot be
+interrupted mid-render, so the limits above are what keep a render within it, and a render
+that overruns it is logged as a warning so it is seen and looked into.
 """
 
 from __future__ import annotations
