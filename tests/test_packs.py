@@ -1,8 +1,8 @@
 """Lesson packs and term packs: real PDFs, parsed with pypdf.
 
-Rendering costs about a second a pack, so the packs most assertions read are rendered once
-per module (on SQLite; the database plays no part in how a PDF looks) and the tests that
-need a fresh database (access, cache, hostile text) keep to the smallest lessons.
+Rendering costs up to a second a lesson, so the two packs most assertions read are
+downloaded once per module (on SQLite: the database plays no part in how a PDF looks), and
+the tests that need a fresh database (access, cache, hostile text) print small lessons.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from cmt_schools.packs.cache import PackCache
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass
 
 from .conftest import PASSWORD, base_test_config
-
-pytestmark = pytest.mark.xdist_group("packs")
 
 CURRICULUM = load_curriculum()
 
@@ -92,10 +90,8 @@ def login(client, user):
 # ---------------------------------------------------------------- packs rendered once
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """A KS3 lesson pack for 8B (downloaded over HTTP) and a KS2 class's term pack."""
-    folder = tmp_path_factory.mktemp("packs")
+def download_once(folder: Path, make_class) -> object:
+    """Sign in as a teacher of a new school and download the pack `make_class` points at."""
     app = create_app(base_test_config(folder / "instance", f"sqlite:///{folder / 'db.sqlite3'}"))
     with app.app_context():
         db.create_all()
@@ -103,7 +99,24 @@ def rendered(tmp_path_factory):
         teacher = accounts.create_user(
             school, email="t@oakfield.example", name="Priya Shah", role="teacher", password=PASSWORD
         )
-        eight_b = add_class(
+        url = make_class(school, teacher)
+        client = app.test_client()
+        login(client, teacher)
+        response = client.get(url)
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response
+
+
+# Two module-wide downloads. Their tests share an xdist group each, so that with
+# `--dist loadgroup` (make test) each is rendered once, and the two on different workers.
+@pytest.fixture(scope="module")
+def lesson_download(tmp_path_factory):
+    """KS3 lesson 2 for class 8B on Tuesday 24 November 2026, over HTTP."""
+
+    def eight_b(school, teacher):
+        school_class = add_class(
             school,
             teacher,
             "8B",
@@ -111,7 +124,17 @@ def rendered(tmp_path_factory):
             [("ks3/02-three-systems", "scheduled")],
             start=date(2026, 11, 24),
         )
-        five_k = add_class(
+        return f"/packs/occurrence/{occurrences_of(school_class)[0].id}.pdf"
+
+    return download_once(tmp_path_factory.mktemp("lesson-pack"), eight_b)
+
+
+@pytest.fixture(scope="module")
+def term_download(tmp_path_factory):
+    """The term pack of 5K (KS2): three lessons printed, one cancelled, one skipped."""
+
+    def five_k(school, teacher):
+        school_class = add_class(
             school,
             teacher,
             "5K",
@@ -124,28 +147,22 @@ def rendered(tmp_path_factory):
                 ("ks2/04-mindful-noticing", "scheduled"),
             ],
         )
-        client = app.test_client()
-        login(client, teacher)
-        occurrence = occurrences_of(eight_b)[0]
-        lesson_response = client.get(f"/packs/occurrence/{occurrence.id}.pdf")
-        term_response = client.get(f"/packs/class/{five_k.id}/term.pdf")
-        db.session.remove()
-        db.engine.dispose()
-    assert lesson_response.status_code == 200, lesson_response.get_data(as_text=True)[:500]
-    assert term_response.status_code == 200, term_response.get_data(as_text=True)[:500]
-    return {"lesson": lesson_response, "term": term_response}
+        return f"/packs/class/{school_class.id}/term.pdf"
+
+    return download_once(tmp_path_factory.mktemp("term-pack"), five_k)
 
 
 @pytest.fixture(scope="module")
-def lesson_pdf(rendered):
-    return read_pdf(rendered["lesson"].data)
+def lesson_pdf(lesson_download):
+    return read_pdf(lesson_download.data)
 
 
 @pytest.fixture(scope="module")
-def term_pdf(rendered):
-    return read_pdf(rendered["term"].data)
+def term_pdf(term_download):
+    return read_pdf(term_download.data)
 
 
+@pytest.mark.xdist_group("packs-lesson")
 def test_lesson_pack_holds_the_whole_lesson(lesson_pdf):
     _, pages = lesson_pdf
     lesson = CURRICULUM.lesson("ks3/02-three-systems")
@@ -186,6 +203,7 @@ def test_lesson_pack_holds_the_whole_lesson(lesson_pdf):
     assert "Oakfield Academy · 8B" in pages[2] and "Lesson 2: Our three emotion systems" in pages[2]
 
 
+@pytest.mark.xdist_group("packs-lesson")
 def test_each_worksheet_is_on_its_own_page(lesson_pdf):
     _, pages = lesson_pdf
     lesson = CURRICULUM.lesson("ks3/02-three-systems")
@@ -202,6 +220,7 @@ def test_each_worksheet_is_on_its_own_page(lesson_pdf):
     assert "One thing in school that helps my soothing system is..." in sheet_pages[1]
 
 
+@pytest.mark.xdist_group("packs-lesson")
 def test_lesson_two_has_the_three_systems_diagram(lesson_pdf):
     _, pages = lesson_pdf
     # The SVG's own labels (drawn as text) sit by the caption in the big-idea step.
@@ -209,6 +228,7 @@ def test_lesson_two_has_the_three_systems_diagram(lesson_pdf):
     assert re.search(r"Threat\s+protects us\s+Drive\s+gets us going\s+Soothing\s+safe and", page)
 
 
+@pytest.mark.xdist_group("packs-lesson")
 def test_pack_metadata_title_language_and_tags(lesson_pdf):
     reader, _ = lesson_pdf
     assert reader.metadata.title == (
@@ -220,18 +240,16 @@ def test_pack_metadata_title_language_and_tags(lesson_pdf):
     assert "/StructTreeRoot" in catalog  # tagged (PDF/UA)
 
 
-def test_download_is_a_named_attachment_that_is_never_cached(rendered):
-    response = rendered["lesson"]
-    assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == (
+@pytest.mark.xdist_group("packs-lesson")
+def test_download_is_a_named_attachment_that_is_never_cached(lesson_download):
+    assert lesson_download.mimetype == "application/pdf"
+    assert lesson_download.headers["Content-Disposition"] == (
         'attachment; filename="8B-lesson-2-2026-11-24.pdf"'
     )
-    assert response.headers["Cache-Control"] == "no-store"
-    assert rendered["term"].headers["Content-Disposition"] == (
-        'attachment; filename="5K-term-pack.pdf"'
-    )
+    assert lesson_download.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.xdist_group("packs-term")
 def test_term_pack_has_every_lesson_in_order_and_a_contents_page(term_pdf):
     reader, pages = term_pdf
     printed = [
@@ -270,6 +288,14 @@ def test_term_pack_has_every_lesson_in_order_and_a_contents_page(term_pdf):
     assert "TUESDAY 6 OCTOBER 2026 · 10:40 · 30 MINUTES" in body  # text-transform: uppercase
     assert body.count("Where pupils can get help") == 1  # once, at the end
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
+@pytest.mark.xdist_group("packs-term")
+def test_term_pack_download_is_named_for_the_class(term_download):
+    assert term_download.headers["Content-Disposition"] == (
+        'attachment; filename="5K-term-pack.pdf"'
+    )
+    assert term_download.headers["Cache-Control"] == "no-store"
 
 
 # ---------------------------------------------------------------- hostile text
