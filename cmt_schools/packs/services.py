@@ -287,8 +287,8 @@ def _render(pack: PackInput) -> bytes:
 
 
 # Whitespace that holds a line break between two tags is only template layout. Dropping it
-# spares the renderer thousands of empty text boxes (about a tenth of a term pack's time);
-# templates keep a space on one line where two inline elements need one between them.
+# spares the renderer thousands of empty text nodes and boxes; templates keep a space on
+# one line where two inline elements need one between them.
 _LAYOUT_WHITESPACE = re.compile(r">\s*\n\s*<")
 
 
