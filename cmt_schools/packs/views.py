@@ -1,0 +1,84 @@
+"""PDF downloads: a lesson pack (for a band, or for one class's lesson), and a term pack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..core.access import STAFF, allow
+from ..core.tenancy import get_owned_or_404
+from ..curriculum.loader import load_curriculum
+from ..curriculum.schema import BAND_RULES
+from ..extensions import db
+from ..scheduling.models import LessonOccurrence, SchoolClass
+from . import services
+
+bp = Blueprint("packs", __name__, url_prefix="/packs")
+
+
+@bp.route("/lesson/<band>/<slug>.pdf")
+@allow(*STAFF)
+def lesson_pack(band: str, slug: str):
+    lesson = load_curriculum().lesson(f"{band}/{slug}") if band in BAND_RULES else None
+    if lesson is None:
+        abort(404)
+    return _download(lambda: services.lesson_pack_input(current_user.school, lesson))
+
+
+@bp.route("/occurrence/<int:occurrence_id>.pdf")
+@allow(*STAFF)
+def occurrence_pack(occurrence_id: int):
+    statement = (
+        select(LessonOccurrence)
+        .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
+        .where(
+            LessonOccurrence.id == occurrence_id,
+            LessonOccurrence.school_id == current_user.school_id,
+            SchoolClass.school_id == current_user.school_id,
+        )
+    )
+    if not current_user.is_lead:
+        statement = statement.where(SchoolClass.teacher_id == current_user.id)
+    occurrence = db.session.scalars(statement).first()
+    lesson = load_curriculum().lesson(occurrence.lesson_key) if occurrence else None
+    if lesson is None:
+        abort(404)
+    return _download(
+        lambda: services.lesson_pack_input(current_user.school, lesson, occurrence=occurrence)
+    )
+
+
+@bp.route("/class/<int:class_id>/term.pdf")
+@allow(*STAFF)
+def term_pack(class_id: int):
+    school_class = get_owned_or_404(SchoolClass, class_id, teacher_owned=True)
+    return _download(lambda: services.term_pack_input(current_user.school, school_class))
+
+
+def _download(read_input: Callable[[], services.PackInput]) -> Response | tuple:
+    try:
+        pack = read_input()
+    except services.PackRefused as refused:
+        return (
+            render_template(
+                "errors/error.html",
+                status=400,
+                title="This pack cannot be made",
+                message=refused.message,
+            ),
+            400,
+        )
+    # The input is plain values now: end the read transaction before the (slower) render
+    # rather than hold a database connection open through it.
+    db.session.rollback()
+    render = services.render_term_pack if pack.kind == "term" else services.render_lesson_pack
+    pdf = render(pack)
+    filename = services.pack_filename(pack)  # letters, digits and hyphens only: safe to quote
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
