@@ -28,6 +28,10 @@ def _lesson_tools(lesson: Lesson) -> list[tuple[str, str]]:
             "Practise in the presenter",
             url_for("runner.practise", band=lesson.band, slug=lesson.slug),
         ),
+        (
+            "Download lesson pack (PDF)",
+            url_for("packs.lesson_pack", band=lesson.band, slug=lesson.slug),
+        ),
     ]
 
 
