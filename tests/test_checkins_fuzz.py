@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from checkins_fixtures are used as arguments
 """Fuzzed bad input on the pupil pages never gives a 500 and never stores a row.
 
 Every generated request carries at least one defect (an unknown or closed code, a forged

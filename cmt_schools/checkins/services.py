@@ -18,15 +18,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import (
     DEFAULT_SUPPORT_CONTACTS,
     DEFAULT_TRUSTED_ADULTS,
     School,
-    SupportContact,
     User,
 )
 from ..audit.services import record_event
@@ -204,6 +212,12 @@ def live_count(checkin: CheckIn) -> int:
 
 
 @dataclass(frozen=True)
+class HelpContacts:
+    trusted_adults: str
+    contacts: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class PupilCheckIn:
     """What the pupil pages need of a check-in, as plain values (nothing about the class)."""
 
@@ -213,12 +227,7 @@ class PupilCheckIn:
     band: str
     join_code: str
     open: bool
-
-
-@dataclass(frozen=True)
-class HelpContacts:
-    trusted_adults: str
-    contacts: tuple[tuple[str, str], ...]
+    help: HelpContacts
 
 
 class AnswerRefused(ServiceError):
@@ -229,42 +238,51 @@ class AnswerRefused(ServiceError):
         self.reason = reason
 
 
+# The pupil path runs for every answer of a burst, so its statements are written once here
+# as plain SQL (portable between SQLite and PostgreSQL) rather than built per request. One
+# query brings the check-in and the school's help contacts for the closing screen.
+_FIND_FOR_PUPIL = text(
+    "SELECT check_in.id, check_in.school_id, check_in.kind, check_in.band,"
+    " check_in.join_code, check_in.closes_at, check_in.closed_at, school.trusted_adults,"
+    " support_contact.name, support_contact.detail, support_contact.for_ks2,"
+    " support_contact.for_ks3_ks4"
+    " FROM check_in JOIN school ON school.id = check_in.school_id"
+    " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
+    " WHERE check_in.join_code = :code ORDER BY support_contact.position"
+).columns(
+    closes_at=DateTime(timezone=True),
+    closed_at=DateTime(timezone=True),
+    for_ks2=Boolean,
+    for_ks3_ks4=Boolean,
+)
+
+
 def find_for_pupil(code: str, now: datetime) -> PupilCheckIn | None:
     """The check-in with this join code (already normalised), or None."""
     if not is_plausible_code(code):
         return None
-    row = db.session.execute(
-        select(
-            CheckIn.id,
-            CheckIn.school_id,
-            CheckIn.kind,
-            CheckIn.band,
-            CheckIn.join_code,
-            CheckIn.closes_at,
-            CheckIn.closed_at,
-        ).where(CheckIn.join_code == code)
-    ).first()
-    if row is None:
+    rows = db.session.execute(_FIND_FOR_PUPIL, {"code": code}).all()
+    if not rows:
         return None
+    row = rows[0]
     is_still_open = row.closed_at is None and now < aware(row.closes_at)
-    return PupilCheckIn(row.id, row.school_id, row.kind, row.band, row.join_code, is_still_open)
+    return PupilCheckIn(
+        row.id,
+        row.school_id,
+        row.kind,
+        row.band,
+        row.join_code,
+        is_still_open,
+        _help_from(rows, row.band),
+    )
 
 
-def help_for(school_id: int, band: str) -> HelpContacts:
+def _help_from(rows, band: str) -> HelpContacts:
     """Where a pupil of `band` can get help: the school's contacts, or the defaults."""
-    trusted = db.session.scalar(select(School.trusted_adults).where(School.id == school_id))
-    rows = db.session.execute(
-        select(
-            SupportContact.name,
-            SupportContact.detail,
-            SupportContact.for_ks2,
-            SupportContact.for_ks3_ks4,
-        )
-        .where(SupportContact.school_id == school_id)
-        .order_by(SupportContact.position)
-    ).all()
     contacts = tuple(
-        (name, detail) for name, detail, ks2, ks34 in rows if (ks2 if band == "ks2" else ks34)
+        (row.name, row.detail)
+        for row in rows
+        if row.name is not None and (row.for_ks2 if band == "ks2" else row.for_ks3_ks4)
     )
     if not contacts:
         # Never leave a child without somewhere to turn, whatever the settings say.
@@ -273,7 +291,8 @@ def help_for(school_id: int, band: str) -> HelpContacts:
             for name, detail, ks2, ks34 in DEFAULT_SUPPORT_CONTACTS
             if (ks2 if band == "ks2" else ks34)
         )
-    return HelpContacts((trusted or "").strip() or DEFAULT_TRUSTED_ADULTS, contacts)
+    trusted = (rows[0].trusted_adults or "").strip() if rows else ""
+    return HelpContacts(trusted or DEFAULT_TRUSTED_ADULTS, contacts)
 
 
 def clean_answers(kind: str, answers: dict[str, int | None]) -> dict[str, int | None]:
@@ -313,6 +332,25 @@ def answer_set_exists(submission_id: str, check_in_id: int) -> bool:
     )
 
 
+_ANSWER_COLUMNS = ("w1", "w2", "c1", "c2", "s1", "g1", "right_now")
+assert (*TERM_ITEMS, NOW_ITEM) == _ANSWER_COLUMNS
+# One statement stores the answer set only if the check-in is open and below its cap, and
+# stores nothing for a submission id already stored. Its short write transaction is what
+# queues behind other writers, so nothing else happens inside it.
+_STORE_ANSWER_SET = text(
+    "INSERT INTO answer_set (id, check_in_id, w1, w2, c1, c2, s1, g1, right_now)"
+    " SELECT :id, check_in.id, :w1, :w2, :c1, :c2, :s1, :g1, :right_now"
+    " FROM check_in WHERE check_in.id = :check_in_id AND check_in.closed_at IS NULL"
+    " AND check_in.closes_at > :now AND (check_in.kind = 'now') = :is_now"
+    " AND (SELECT count(*) FROM answer_set"
+    " WHERE answer_set.check_in_id = :check_in_id) < check_in.max_answers"
+    " ON CONFLICT (id) DO NOTHING"
+).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+# PostgreSQL: a share lock on the check-in row. Submissions share it, so they do not queue
+# behind each other; finalising takes it exclusively, so no answer slips in after the tally.
+_SHARE_CHECK_IN = text("SELECT id FROM check_in WHERE id = :check_in_id FOR SHARE")
+
+
 def submit_answers(
     check_in_id: int, *, submission_id: str, answers: dict[str, int | None], now: datetime
 ) -> bool:
@@ -321,55 +359,53 @@ def submit_answers(
     A submission id that is already stored for this check-in stores nothing and counts as
     saved (a retried submit). Refuses (AnswerRefused) an unknown, closed or full check-in.
     The answer set holds the check-in and the answers: no time, no address, nothing else.
+    The cap is exact on SQLite (writers run one at a time); on PostgreSQL submissions saved
+    at the very same moment may pass it by at most the number of them in flight.
     """
     if not is_submission_id(submission_id):
         raise ServiceError("That form was not one of ours. Please load the page again.")
+    kind = NOW_ITEM if NOW_ITEM in answers else None
+    cleaned = clean_answers("now" if kind else "term", answers)
+    values = {column: cleaned.get(column) for column in _ANSWER_COLUMNS}
     begin_write()
-    # On PostgreSQL the row lock queues this pupil behind others answering the same check-in,
-    # so the cap and a finalise that runs at the same moment see an exact count. (SQLite's
-    # BEGIN IMMEDIATE already runs writers one at a time.)
-    checkin = db.session.execute(
-        select(CheckIn.kind, CheckIn.closes_at, CheckIn.closed_at, CheckIn.max_answers)
-        .where(CheckIn.id == check_in_id)
-        .with_for_update()
-    ).first()
-    if checkin is None:
-        db.session.rollback()
-        raise AnswerRefused("unknown", "We could not find that check-in.")
-    try:
-        cleaned = clean_answers(checkin.kind, answers)
-    except ServiceError:
-        db.session.rollback()
-        raise
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_SHARE_CHECK_IN, {"check_in_id": check_in_id})
+    stored = db.session.execute(
+        _STORE_ANSWER_SET,
+        {
+            "id": submission_id,
+            "check_in_id": check_in_id,
+            "now": now,
+            "is_now": bool(kind),
+            **values,
+        },
+    ).rowcount
+    if stored == 1:
+        db.session.commit()
+        return True
+    db.session.rollback()
+    return _why_not_stored(check_in_id, submission_id, cleaned, now)
+
+
+def _why_not_stored(
+    check_in_id: int, submission_id: str, cleaned: dict[str, int | None], now: datetime
+) -> bool:
+    """After the insert stored nothing: already saved (False), or the reason it was refused."""
     stored_for = db.session.scalar(
         select(AnswerSet.check_in_id).where(AnswerSet.id == submission_id)
     )
+    if stored_for == check_in_id:
+        return False
     if stored_for is not None:
-        db.session.rollback()
-        if stored_for == check_in_id:
-            return False
         raise AnswerRefused("conflict", "That form was not one of ours. Please load it again.")
-    if checkin.closed_at is not None or now >= aware(checkin.closes_at):
-        db.session.rollback()
+    checkin = db.session.get(CheckIn, check_in_id)
+    if checkin is None:
+        raise AnswerRefused("unknown", "We could not find that check-in.")
+    if not is_open(checkin, now):
         raise AnswerRefused("closed", "This check-in has closed.")
-    count = db.session.scalar(
-        select(func.count()).select_from(AnswerSet).where(AnswerSet.check_in_id == check_in_id)
-    )
-    if count >= checkin.max_answers:
-        db.session.rollback()
-        raise AnswerRefused("full", "This check-in has all the answers it can take.")
-    db.session.execute(
-        insert(AnswerSet).values(id=submission_id, check_in_id=check_in_id, **cleaned)
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same submission arrived twice at once and the other copy won: it is saved.
-        db.session.rollback()
-        if answer_set_exists(submission_id, check_in_id):
-            return False
-        raise
-    return True
+    if set(cleaned) != set((NOW_ITEM,) if checkin.kind == "now" else TERM_ITEMS):
+        raise ServiceError("Those answers do not belong to this check-in.")
+    raise AnswerRefused("full", "This check-in has all the answers it can take.")
 
 
 # ---------------------------------------------------------------- tallies

@@ -160,7 +160,7 @@ def board(checkin_id: int):
         open=services.is_open(checkin, _now()),
         count=services.live_count(checkin),
         link=_join_link(checkin),
-        join_page=url_for("checkins.join", _external=True),
+        join_page=url_for("checkins.join", _external=True).split("://", 1)[-1],
         closes=_local_time(checkin, checkin.closes_at),
         kinds=KINDS,
     )
@@ -221,7 +221,7 @@ def _pupil_page(template: str, status: int = 200, **context) -> tuple[str, int]:
 
 
 def _help(checkin: services.PupilCheckIn) -> services.HelpContacts:
-    return services.help_for(checkin.school_id, checkin.band)
+    return checkin.help
 
 
 def _unknown_code(code_typed: str = "") -> tuple[str, int]:
