@@ -79,6 +79,31 @@ def demo_command(today) -> None:
         click.echo(note)
 
 
+@cmt.command("purge-checkins")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Pretend today is this date (YYYY-MM-DD).",
+)
+def purge_checkins_command(today) -> None:
+    """Delete raw check-in answers older than each school's retention period (tallies stay)."""
+    from datetime import UTC, datetime
+
+    from .checkins.services import purge_expired_answers
+
+    now = datetime.now(UTC)
+    reports = purge_expired_answers(today=today.date() if today else now.date(), now=now)
+    if not reports:
+        click.echo("No check-in answers are older than their school's retention period.")
+    for report in reports:
+        click.echo(
+            f"{report.school_name}: deleted {report.answer_sets_deleted} answer sets of "
+            f"{report.checkins} check-ins opened before {report.cutoff.isoformat()} "
+            f"(kept {report.retention_months} months); their tallies remain."
+        )
+
+
 @cmt.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:

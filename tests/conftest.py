@@ -283,8 +283,6 @@ def start_server(
             "4",
             "--bind",
             f"127.0.0.1:{port}",
-            "--access-logfile",
-            "-",
             "app:app",
         ],
         cwd=ROOT,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..scheduling.models import SchoolClass
 
 KINDS = {"baseline": "Start of term", "endpoint": "End of term", "now": "Right now"}
 TERM_ITEMS = ("w1", "w2", "c1", "c2", "s1", "g1")
@@ -57,6 +58,7 @@ class CheckIn(db.Model):
     )
 
     tallies: Mapped[list[CheckInTally]] = relationship(cascade="all, delete-orphan")
+    school_class: Mapped[SchoolClass] = relationship()
 
 
 class AnswerSet(db.Model):

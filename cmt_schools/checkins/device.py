@@ -1,0 +1,69 @@
+"""Once per device per check-in, without the server keeping anything about the device.
+
+The pupil's browser keeps a signed cookie listing the check-ins answered on it. It holds
+check-in ids only (the same for every pupil who answered the same check-ins) and is never
+stored server-side; the signature stops a device from forging or editing the list.
+Clearing cookies lets a device answer again: the per-check-in cap bounds what that can do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request, Response, current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+COOKIE_NAME = "cmt_answered"
+COOKIE_PATH = "/join"
+MAX_REMEMBERED = 50
+MAX_AGE_SECONDS = 60 * 60 * 24 * 180
+
+
+@dataclass(frozen=True)
+class AnsweredList:
+    ids: tuple[int, ...]
+    tampered: bool = False  # a cookie was sent but its signature or shape was wrong
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cmt-checkins-answered")
+
+
+def read_answered(request: Request) -> AnsweredList:
+    raw = request.cookies.get(COOKIE_NAME)
+    if raw is None:
+        return AnsweredList(())
+    if len(raw) > 2000:
+        return AnsweredList((), tampered=True)
+    try:
+        value = _serializer().loads(raw)
+    except BadSignature:
+        return AnsweredList((), tampered=True)
+    if not isinstance(value, list) or not all(
+        isinstance(item, int) and not isinstance(item, bool) for item in value
+    ):
+        return AnsweredList((), tampered=True)
+    return AnsweredList(tuple(value[-MAX_REMEMBERED:]))
+
+
+def remember_answered(response: Response, answered: AnsweredList, check_in_id: int) -> None:
+    ids = [*[i for i in answered.ids if i != check_in_id][-(MAX_REMEMBERED - 1) :], check_in_id]
+    response.set_cookie(
+        COOKIE_NAME,
+        _serializer().dumps(ids),
+        max_age=MAX_AGE_SECONDS,
+        path=COOKIE_PATH,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def forget_tampered(response: Response) -> None:
+    response.delete_cookie(
+        COOKIE_NAME,
+        path=COOKIE_PATH,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )

@@ -1,0 +1,695 @@
+"""Check-in use cases: open and close, take pupils' answers, tally, show results, purge.
+
+An answer set holds its check-in and the answers, nothing else (security.md, Pupils). Its key
+is the submission id the pupil's form carried (a random UUID made when the form was
+rendered), so a retried submit stores nothing new. Results are read from tallies written
+when a check-in is finalised, never from raw answers, so raw answers can be purged after the
+school's retention period while aggregates remain.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+import secrets
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import (
+    DEFAULT_SUPPORT_CONTACTS,
+    DEFAULT_TRUSTED_ADULTS,
+    School,
+    User,
+)
+from ..audit.services import record_event
+from ..core.services import ServiceError
+from ..database import begin_write
+from ..extensions import db
+from ..scheduling.models import LessonOccurrence, SchoolClass
+from . import questions
+from .models import KINDS, NOW_ITEM, TERM_ITEMS, AnswerSet, CheckIn, CheckInTally
+
+# Join codes: six characters from an alphabet without look-alikes (no 0/O, 1/I/L, 5/S, 8/B,
+# 2/Z, U/V), so a pupil copying from the board cannot mistake one for another. 24**6 is
+# about 191 million codes: with even a few hundred open at once a guess almost never hits,
+# which is what the (generous) throttle on wrong codes relies on.
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY346792"
+JOIN_CODE_LENGTH = 6
+# How long a check-in stays open, in minutes, as the teacher chooses.
+DURATIONS = {15: "15 minutes", 30: "30 minutes", 60: "1 hour", 1440: "1 day", 10080: "1 week"}
+MAX_CLASS_SIZE = 60
+# Answers allowed beyond the class size: a visiting pupil, a retake on a second device.
+ANSWER_MARGIN = 5
+INDICES = ("worry", "self_compassion")
+SCALE = (1, 2, 3, 4, 5)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_open(checkin: CheckIn, now: datetime) -> bool:
+    return checkin.closed_at is None and now < aware(checkin.closes_at)
+
+
+def normalise_code(raw: str | None) -> str:
+    """What the pupil typed, upper-cased, without spaces or dashes (codes are case-insensitive)."""
+    return "".join(ch for ch in (raw or "")[:40] if ch not in " -\t").upper()
+
+
+def is_plausible_code(code: str) -> bool:
+    return len(code) == JOIN_CODE_LENGTH and all(ch in JOIN_CODE_ALPHABET for ch in code)
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def school_today(school: School, now: datetime) -> date:
+    try:
+        zone = ZoneInfo(school.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Europe/London")
+    return now.astimezone(zone).date()
+
+
+# ---------------------------------------------------------------- staff: opening and closing
+
+
+def classes_for(user: User) -> list[SchoolClass]:
+    """The classes a member of staff may open check-ins for: a teacher's own, a lead's school."""
+    statement = select(SchoolClass).where(
+        SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(False)
+    )
+    if user.role != "lead":
+        statement = statement.where(SchoolClass.teacher_id == user.id)
+    return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+def open_checkin(
+    school_class: SchoolClass,
+    *,
+    kind: str,
+    minutes: int,
+    class_size: int,
+    opened_by: User,
+    now: datetime,
+    occurrence_id: int | None = None,
+) -> CheckIn:
+    """Open a check-in for a class, with a fresh join code. Commits.
+
+    The band is fixed now, so results are read against the wording pupils saw. Answers are
+    capped at the class size plus a small margin.
+    """
+    begin_write()
+    if school_class.school_id != opened_by.school_id or (
+        opened_by.role != "lead" and school_class.teacher_id != opened_by.id
+    ):
+        raise ServiceError("Choose one of your classes.", "class_id")
+    if kind not in KINDS:
+        raise ServiceError("Choose what kind of check-in to open.", "kind")
+    if minutes not in DURATIONS:
+        raise ServiceError("Choose how long the check-in stays open.", "minutes")
+    if not 1 <= class_size <= MAX_CLASS_SIZE:
+        raise ServiceError(
+            f"Give the number of pupils, between 1 and {MAX_CLASS_SIZE}.", "class_size"
+        )
+    if occurrence_id is not None:
+        occurrence = db.session.get(LessonOccurrence, occurrence_id)
+        if occurrence is None or occurrence.class_id != school_class.id:
+            raise ServiceError("That lesson is not one of this class's lessons.", "occurrence_id")
+    school = db.session.get(School, school_class.school_id)
+    code = _unused_join_code()
+    checkin = CheckIn(
+        school_id=school_class.school_id,
+        class_id=school_class.id,
+        occurrence_id=occurrence_id,
+        kind=kind,
+        band=school_class.band,
+        join_code=code,
+        opened_on=school_today(school, now),
+        closes_at=now + timedelta(minutes=minutes),
+        max_answers=class_size + ANSWER_MARGIN,
+        opened_by_id=opened_by.id,
+    )
+    db.session.add(checkin)
+    db.session.flush()
+    record_event(
+        "checkin.opened",
+        school_id=checkin.school_id,
+        user_id=opened_by.id,
+        detail=f"check-in {checkin.id} ({kind}) for class {school_class.id}",
+    )
+    db.session.commit()
+    return checkin
+
+
+def _unused_join_code() -> str:
+    # Codes stay unique for as long as their check-in exists (the column is unique), so a
+    # closed check-in's code never opens another class's check-in.
+    for _ in range(20):
+        code = new_join_code()
+        if db.session.scalar(select(CheckIn.id).where(CheckIn.join_code == code)) is None:
+            return code
+    raise ServiceError("Could not make a new join code just now. Please try again.")
+
+
+def close_checkin(checkin: CheckIn, *, now: datetime, by: User) -> None:
+    """Close a check-in now (no more answers) and write its tallies. Commits."""
+    begin_write()
+    _finalise(checkin.id, now)
+    record_event(
+        "checkin.closed",
+        school_id=checkin.school_id,
+        user_id=by.id,
+        detail=f"check-in {checkin.id}",
+    )
+    db.session.commit()
+
+
+def checkins_for(user: User, *, limit: int = 200) -> list[CheckIn]:
+    """A teacher's check-ins (their classes), or the whole school's for a lead; newest first."""
+    statement = (
+        select(CheckIn)
+        .join(SchoolClass, SchoolClass.id == CheckIn.class_id)
+        .where(CheckIn.school_id == user.school_id)
+        .options(selectinload(CheckIn.school_class).selectinload(SchoolClass.teacher))
+        .order_by(CheckIn.opened_on.desc(), CheckIn.id.desc())
+        .limit(limit)
+    )
+    if user.role != "lead":
+        statement = statement.where(SchoolClass.teacher_id == user.id)
+    return list(db.session.scalars(statement))
+
+
+def live_count(checkin: CheckIn) -> int:
+    """How many answer sets have arrived (the one thing shown while a check-in is open)."""
+    if checkin.answer_count is not None:
+        return checkin.answer_count
+    return db.session.scalar(
+        select(func.count()).select_from(AnswerSet).where(AnswerSet.check_in_id == checkin.id)
+    )
+
+
+# ---------------------------------------------------------------- pupils
+
+
+@dataclass(frozen=True)
+class HelpContacts:
+    trusted_adults: str
+    contacts: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PupilCheckIn:
+    """What the pupil pages need of a check-in, as plain values (nothing about the class)."""
+
+    id: int
+    school_id: int
+    kind: str
+    band: str
+    join_code: str
+    open: bool
+    help: HelpContacts
+
+
+class AnswerRefused(ServiceError):
+    """An answer set was not stored. `reason`: unknown, closed, full or conflict."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# The pupil path runs for every answer of a burst, so its statements are written once here
+# as plain SQL (portable between SQLite and PostgreSQL) rather than built per request. One
+# query brings the check-in and the school's help contacts for the closing screen.
+_FIND_FOR_PUPIL = text(
+    "SELECT check_in.id, check_in.school_id, check_in.kind, check_in.band,"
+    " check_in.join_code, check_in.closes_at, check_in.closed_at, school.trusted_adults,"
+    " support_contact.name, support_contact.detail, support_contact.for_ks2,"
+    " support_contact.for_ks3_ks4"
+    " FROM check_in JOIN school ON school.id = check_in.school_id"
+    " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
+    " WHERE check_in.join_code = :code ORDER BY support_contact.position"
+).columns(
+    closes_at=DateTime(timezone=True),
+    closed_at=DateTime(timezone=True),
+    for_ks2=Boolean,
+    for_ks3_ks4=Boolean,
+)
+
+
+def find_for_pupil(code: str, now: datetime) -> PupilCheckIn | None:
+    """The check-in with this join code (already normalised), or None."""
+    if not is_plausible_code(code):
+        return None
+    rows = db.session.execute(_FIND_FOR_PUPIL, {"code": code}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    is_still_open = row.closed_at is None and now < aware(row.closes_at)
+    return PupilCheckIn(
+        row.id,
+        row.school_id,
+        row.kind,
+        row.band,
+        row.join_code,
+        is_still_open,
+        _help_from(rows, row.band),
+    )
+
+
+def _help_from(rows, band: str) -> HelpContacts:
+    """Where a pupil of `band` can get help: the school's contacts, or the defaults."""
+    contacts = tuple(
+        (row.name, row.detail)
+        for row in rows
+        if row.name is not None and (row.for_ks2 if band == "ks2" else row.for_ks3_ks4)
+    )
+    if not contacts:
+        # Never leave a child without somewhere to turn, whatever the settings say.
+        contacts = tuple(
+            (name, detail)
+            for name, detail, ks2, ks34 in DEFAULT_SUPPORT_CONTACTS
+            if (ks2 if band == "ks2" else ks34)
+        )
+    trusted = (rows[0].trusted_adults or "").strip() if rows else ""
+    return HelpContacts(trusted or DEFAULT_TRUSTED_ADULTS, contacts)
+
+
+def clean_answers(kind: str, answers: dict[str, int | None]) -> dict[str, int | None]:
+    """The answers for this kind's items, each 1-5 or None; anything else is refused."""
+    items = (NOW_ITEM,) if kind == "now" else TERM_ITEMS
+    unknown = set(answers) - set(items)
+    if unknown:
+        raise ServiceError("Those answers do not belong to this check-in.")
+    cleaned: dict[str, int | None] = {}
+    for item in items:
+        value = answers.get(item)
+        if value is not None and (isinstance(value, bool) or value not in SCALE):
+            raise ServiceError("An answer was not one of the choices.", item)
+        cleaned[item] = value
+    return cleaned
+
+
+def is_submission_id(value: str | None) -> bool:
+    """A canonical random (version 4) UUID, as the form was given."""
+    if not value or len(value) != 36:
+        return False
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return False
+    return parsed.version == 4 and str(parsed) == value
+
+
+def answer_set_exists(submission_id: str, check_in_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(AnswerSet.check_in_id).where(
+                AnswerSet.id == submission_id, AnswerSet.check_in_id == check_in_id
+            )
+        )
+        is not None
+    )
+
+
+_ANSWER_COLUMNS = ("w1", "w2", "c1", "c2", "s1", "g1", "right_now")
+assert (*TERM_ITEMS, NOW_ITEM) == _ANSWER_COLUMNS
+# One statement stores the answer set only if the check-in is open and below its cap, and
+# stores nothing for a submission id already stored. Its short write transaction is what
+# queues behind other writers, so nothing else happens inside it.
+_STORE_ANSWER_SET = text(
+    "INSERT INTO answer_set (id, check_in_id, w1, w2, c1, c2, s1, g1, right_now)"
+    " SELECT :id, check_in.id, :w1, :w2, :c1, :c2, :s1, :g1, :right_now"
+    " FROM check_in WHERE check_in.id = :check_in_id AND check_in.closed_at IS NULL"
+    " AND check_in.closes_at > :now AND (check_in.kind = 'now') = :is_now"
+    " AND (SELECT count(*) FROM answer_set"
+    " WHERE answer_set.check_in_id = :check_in_id) < check_in.max_answers"
+    " ON CONFLICT (id) DO NOTHING"
+).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+# PostgreSQL: a share lock on the check-in row. Submissions share it, so they do not queue
+# behind each other; finalising takes it exclusively, so no answer slips in after the tally.
+_SHARE_CHECK_IN = text("SELECT id FROM check_in WHERE id = :check_in_id FOR SHARE")
+
+
+def submit_answers(
+    check_in_id: int, *, submission_id: str, answers: dict[str, int | None], now: datetime
+) -> bool:
+    """Store one pupil's answer set. Commits. True when stored now, False when already stored.
+
+    A submission id that is already stored for this check-in stores nothing and counts as
+    saved (a retried submit). Refuses (AnswerRefused) an unknown, closed or full check-in.
+    The answer set holds the check-in and the answers: no time, no address, nothing else.
+    The cap is exact on SQLite (writers run one at a time); on PostgreSQL submissions saved
+    at the very same moment may pass it by at most the number of them in flight.
+    """
+    if not is_submission_id(submission_id):
+        raise ServiceError("That form was not one of ours. Please load the page again.")
+    kind = NOW_ITEM if NOW_ITEM in answers else None
+    cleaned = clean_answers("now" if kind else "term", answers)
+    values = {column: cleaned.get(column) for column in _ANSWER_COLUMNS}
+    begin_write()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_SHARE_CHECK_IN, {"check_in_id": check_in_id})
+    stored = db.session.execute(
+        _STORE_ANSWER_SET,
+        {
+            "id": submission_id,
+            "check_in_id": check_in_id,
+            "now": now,
+            "is_now": bool(kind),
+            **values,
+        },
+    ).rowcount
+    if stored == 1:
+        db.session.commit()
+        return True
+    db.session.rollback()
+    return _why_not_stored(check_in_id, submission_id, cleaned, now)
+
+
+def _why_not_stored(
+    check_in_id: int, submission_id: str, cleaned: dict[str, int | None], now: datetime
+) -> bool:
+    """After the insert stored nothing: already saved (False), or the reason it was refused."""
+    stored_for = db.session.scalar(
+        select(AnswerSet.check_in_id).where(AnswerSet.id == submission_id)
+    )
+    if stored_for == check_in_id:
+        return False
+    if stored_for is not None:
+        raise AnswerRefused("conflict", "That form was not one of ours. Please load it again.")
+    checkin = db.session.get(CheckIn, check_in_id)
+    if checkin is None:
+        raise AnswerRefused("unknown", "We could not find that check-in.")
+    if not is_open(checkin, now):
+        raise AnswerRefused("closed", "This check-in has closed.")
+    if set(cleaned) != set((NOW_ITEM,) if checkin.kind == "now" else TERM_ITEMS):
+        raise ServiceError("Those answers do not belong to this check-in.")
+    raise AnswerRefused("full", "This check-in has all the answers it can take.")
+
+
+# ---------------------------------------------------------------- tallies
+
+
+def _index_value(first: int | None, second: int | None) -> float | None:
+    if first is None or second is None:
+        return None
+    return ((first + second) / 2 - 1) * 25
+
+
+def tally_rows(rows: list[dict[str, int | None]], kind: str) -> dict[str, Counter]:
+    """Counts per measure and value for a check-in's answer sets (product.md, Check-ins)."""
+    items = (NOW_ITEM,) if kind == "now" else TERM_ITEMS
+    counts: dict[str, Counter] = {item: Counter() for item in items}
+    if kind != "now":
+        counts.update({index: Counter() for index in INDICES})
+    for row in rows:
+        for item in items:
+            if row[item] is not None:
+                counts[item][float(row[item])] += 1
+        if kind != "now":
+            worry = _index_value(row["w1"], row["w2"])
+            c2 = row["c2"]
+            kindness = _index_value(row["c1"], None if c2 is None else 6 - c2)
+            if worry is not None:
+                counts["worry"][worry] += 1
+            if kindness is not None:
+                counts["self_compassion"][kindness] += 1
+    return counts
+
+
+def finalise_checkin(checkin: CheckIn, now: datetime) -> None:
+    """Close the check-in if still open and write its tallies, once. Commits. Idempotent.
+
+    Tallies: one CheckInTally row per measure and value that has answers (values with none
+    have no row); measures are the items (1-5) and the indices worry and self_compassion
+    (0-100, only for answer sets with both items answered). `answer_count` is set.
+    """
+    begin_write()
+    _finalise(checkin.id, now)
+    db.session.commit()
+
+
+def _finalise(check_in_id: int, now: datetime) -> None:
+    # Lock and re-read: a second finalise (another worker, the purge) waits, then sees it done.
+    locked = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.id == check_in_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if locked.answer_count is not None:
+        return
+    if locked.closed_at is None:
+        locked.closed_at = min(now, aware(locked.closes_at))
+    columns = [AnswerSet.id, *(getattr(AnswerSet, item) for item in (*TERM_ITEMS, NOW_ITEM))]
+    rows = [
+        dict(row._mapping)
+        for row in db.session.execute(select(*columns).where(AnswerSet.check_in_id == locked.id))
+    ]
+    for measure, counter in tally_rows(rows, locked.kind).items():
+        for value, n in sorted(counter.items()):
+            db.session.add(CheckInTally(check_in_id=locked.id, measure=measure, value=value, n=n))
+    locked.answer_count = len(rows)
+    if rows and db.session.get_bind().dialect.name == "postgresql":
+        _rewrite_in_random_order(locked.id, rows)
+
+
+def _rewrite_in_random_order(check_in_id: int, rows: list[dict]) -> None:
+    # PostgreSQL keeps rows in its heap in the order they arrived, and each row's xmin says
+    # which transaction wrote it: both follow submission order. Rewriting the answer sets in
+    # a random order in this one transaction gives them one xmin and a shuffled heap order.
+    # (The old row versions linger until autovacuum clears them; results and summaries never
+    # read raw rows in any order anyway.) SQLite needs none of this: the table is WITHOUT
+    # ROWID, stored in the order of its random keys.
+    shuffled = rows[:]
+    random.SystemRandom().shuffle(shuffled)
+    db.session.execute(delete(AnswerSet).where(AnswerSet.check_in_id == check_in_id))
+    db.session.execute(insert(AnswerSet), [{**row, "check_in_id": check_in_id} for row in shuffled])
+
+
+def finalise_due_checkins(now: datetime, *, school_id: int | None = None) -> int:
+    """Finalise every check-in past its closing time or closed but not yet tallied.
+
+    Call before reading results (term summaries too). Returns how many were finalised.
+    """
+    statement = select(CheckIn.id).where(
+        CheckIn.answer_count.is_(None),
+        or_(CheckIn.closed_at.is_not(None), CheckIn.closes_at <= now),
+    )
+    if school_id is not None:
+        statement = statement.where(CheckIn.school_id == school_id)
+    due = list(db.session.scalars(statement))
+    db.session.rollback()  # end the read before each finalise takes the write lock
+    for check_in_id in due:
+        begin_write()
+        _finalise(check_in_id, now)
+        db.session.commit()
+    return len(due)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class ChoiceShare:
+    value: int
+    word: str
+    percent: int
+
+
+@dataclass
+class ItemResult:
+    key: str
+    label: str
+    text: str
+    n: int
+    skipped: int
+    shown: bool
+    shares: list[ChoiceShare] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    key: str
+    label: str
+    explanation: str
+    n: int
+    shown: bool
+    mean: int | None = None
+
+
+@dataclass
+class Results:
+    total: int
+    threshold: int
+    shown: bool
+    items: list[ItemResult]
+    indices: list[IndexResult]
+
+
+def whole_percent(part: int, whole: int) -> int:
+    return int(100 * part / whole + 0.5) if whole else 0
+
+
+def results_for(checkin: CheckIn, threshold: int) -> Results:
+    """The distribution of each item and the indices, from tallies, suppressed below threshold.
+
+    Nothing is shown when fewer than `threshold` pupils answered at all; an item or index is
+    hidden on its own when fewer than `threshold` answered it. Percentages are whole numbers.
+    """
+    if checkin.answer_count is None:
+        raise ServiceError("Results appear when the check-in has closed.")
+    tallies: dict[str, dict[float, int]] = {}
+    for tally in db.session.scalars(
+        select(CheckInTally).where(CheckInTally.check_in_id == checkin.id)
+    ):
+        tallies.setdefault(tally.measure, {})[tally.value] = tally.n
+    total = checkin.answer_count
+    shown = total >= threshold
+    items = []
+    for question in questions.questions_for(checkin.kind, checkin.band):
+        counts = tallies.get(question.key, {})
+        n = sum(counts.values())
+        item_shown = shown and n >= threshold
+        shares = (
+            [
+                ChoiceShare(c.value, c.word, whole_percent(counts.get(float(c.value), 0), n))
+                for c in question.choices
+            ]
+            if item_shown
+            else []
+        )
+        items.append(
+            ItemResult(
+                key=question.key,
+                label=questions.ITEM_LABELS[question.key],
+                text=question.text,
+                n=n if shown else 0,
+                skipped=total - n if shown else 0,
+                shown=item_shown,
+                shares=shares,
+            )
+        )
+    indices = []
+    if checkin.kind != "now":
+        for key in INDICES:
+            counts = tallies.get(key, {})
+            n = sum(counts.values())
+            index_shown = shown and n >= threshold
+            mean = (
+                int(sum(v * c for v, c in counts.items()) / n + 0.5) if index_shown and n else None
+            )
+            indices.append(
+                IndexResult(
+                    key=key,
+                    label=questions.INDEX_LABELS[key],
+                    explanation=questions.INDEX_EXPLANATIONS[key],
+                    n=n if shown else 0,
+                    shown=index_shown,
+                    mean=mean,
+                )
+            )
+    return Results(total, threshold, shown, items, indices)
+
+
+# ---------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    school_id: int
+    school_name: str
+    retention_months: int
+    cutoff: date
+    checkins: int
+    answer_sets_deleted: int
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def purge_expired_answers(*, today: date, now: datetime) -> list[PurgeReport]:
+    """Delete the raw answers of check-ins opened before each school's retention period.
+
+    Each such check-in is finalised first, so its tallies (and so results and summaries)
+    remain. Commits per school. Returns what was done, per school with anything to purge.
+    """
+    reports = []
+    schools = list(db.session.execute(select(School.id, School.name, School.retention_months)))
+    db.session.rollback()
+    for school_id, name, months in schools:
+        cutoff = months_before(today, months)
+        has_answers = select(AnswerSet.id).where(AnswerSet.check_in_id == CheckIn.id).exists()
+        old = list(
+            db.session.scalars(
+                select(CheckIn.id).where(
+                    CheckIn.school_id == school_id,
+                    CheckIn.opened_on < cutoff,
+                    or_(CheckIn.answer_count.is_(None), has_answers),
+                )
+            )
+        )
+        db.session.rollback()
+        if not old:
+            continue
+        begin_write()
+        for check_in_id in old:
+            _finalise(check_in_id, now)
+        if db.session.get_bind().dialect.name == "sqlite":
+            # Overwrite the deleted answers' bytes in the file rather than leave them in
+            # free pages.
+            db.session.execute(text("PRAGMA secure_delete = ON"))
+        result = db.session.execute(delete(AnswerSet).where(AnswerSet.check_in_id.in_(old)))
+        deleted = result.rowcount or 0
+        if deleted:
+            record_event(
+                "checkin.answers_purged",
+                school_id=school_id,
+                user_id=None,
+                detail=f"{deleted} answer sets of {len(old)} check-ins opened before {cutoff}",
+            )
+        db.session.commit()
+        reports.append(PurgeReport(school_id, name, months, cutoff, len(old), deleted))
+    if any(report.answer_sets_deleted for report in reports):
+        _reclaim_deleted_space()
+    return reports
+
+
+def _reclaim_deleted_space() -> None:
+    """Let the database drop deleted answers from its files now, not at some later time."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        # The deleted rows' old pages live on in the write-ahead log until a checkpoint.
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM answer_set")

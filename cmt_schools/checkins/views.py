@@ -1,0 +1,449 @@
+"""Check-in pages: the teacher's list, opening, board and results; the pupils' join pages.
+
+Pupil pages (`PUPIL_ENDPOINTS`) need no login and write nothing about the request anywhere:
+no address or user agent in the app log (this module's error handlers log only the kind of
+failure), nothing in rate-limit storage but a keyed hash (see throttle.py).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..accounts.models import School
+from ..core import errors
+from ..core.access import PUBLIC, STAFF, allow
+from ..core.navigation import add_nav_item
+from ..core.services import ServiceError
+from ..core.tenancy import get_owned_or_404
+from ..extensions import csrf, db, limiter
+from . import device, questions, services
+from .forms import JoinForm, OpenCheckInForm, answers_form_class, choices
+from .models import KINDS, CheckIn
+from .throttle import SCOPE, hashed_address_key, join_limit, was_wrong_code
+
+bp = Blueprint("checkins", __name__)
+add_nav_item("checkins.index", "Check-ins", ("teacher", "lead"))
+
+PUPIL_ENDPOINTS = frozenset({"checkins.join", "checkins.join_code"})
+# The pupil form is tiny: refuse anything bigger before parsing it.
+PUPIL_MAX_BODY = 16 * 1024
+
+join_throttle = limiter.shared_limit(
+    join_limit, scope=SCOPE, key_func=hashed_address_key, deduct_when=was_wrong_code
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def _checkin_or_404(checkin_id: int) -> CheckIn:
+    """A check-in of the user's school; a teacher's own classes only. Else 404."""
+    checkin = get_owned_or_404(CheckIn, checkin_id)
+    if current_user.role != "lead" and checkin.school_class.teacher_id != current_user.id:
+        abort(404)
+    return checkin
+
+
+def _local_time(checkin: CheckIn, moment: datetime) -> str:
+    school = db.session.get(School, checkin.school_id)
+    try:
+        zone = ZoneInfo(school.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Europe/London")
+    local = services.aware(moment).astimezone(zone)
+    return local.strftime("%-d %b %Y, %H:%M")
+
+
+def _finalise_if_due(checkin: CheckIn) -> CheckIn:
+    if checkin.answer_count is None and not services.is_open(checkin, _now()):
+        services.finalise_checkin(checkin, _now())
+        db.session.refresh(checkin)
+    return checkin
+
+
+@bp.route("/checkins")
+@allow(*STAFF)
+def index():
+    now = _now()
+    checkins = services.checkins_for(current_user)
+    counts = {c.id: services.live_count(c) for c in checkins if c.answer_count is None}
+    return render_template(
+        "checkins/index.html",
+        checkins=checkins,
+        counts=counts,
+        now=now,
+        is_open=services.is_open,
+        kinds=KINDS,
+        local_time=_local_time,
+    )
+
+
+@bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
+@allow(*STAFF)
+def open_checkin():
+    classes = services.classes_for(current_user)
+    form = OpenCheckInForm()
+    form.class_id.choices = choices(
+        (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes
+    )
+    if request.method == "GET":
+        if request.args.get("class_id", "").isdigit():
+            form.class_id.data = int(request.args["class_id"])
+        if request.args.get("kind") in KINDS:
+            form.kind.data = request.args["kind"]
+        if request.args.get("occurrence_id", "").isdigit():
+            form.occurrence_id.data = request.args["occurrence_id"]
+            form.kind.data = request.args.get("kind", "now") if form.kind.data else "now"
+    if classes and form.validate_on_submit():
+        chosen = next(c for c in classes if c.id == form.class_id.data)
+        try:
+            checkin = services.open_checkin(
+                chosen,
+                kind=form.kind.data,
+                minutes=form.minutes.data,
+                class_size=form.class_size.data,
+                opened_by=current_user,
+                now=_now(),
+                occurrence_id=int(form.occurrence_id.data) if form.occurrence_id.data else None,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            return redirect(url_for("checkins.board", checkin_id=checkin.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("checkins/open.html", form=form, classes=classes), status
+
+
+def _join_link(checkin: CheckIn) -> str:
+    return url_for("checkins.join_code", code=checkin.join_code, _external=True)
+
+
+@bp.route("/checkins/<int:checkin_id>/board")
+@allow(*STAFF)
+def board(checkin_id: int):
+    checkin = _finalise_if_due(_checkin_or_404(checkin_id))
+    return render_template(
+        "checkins/board.html",
+        checkin=checkin,
+        open=services.is_open(checkin, _now()),
+        count=services.live_count(checkin),
+        link=_join_link(checkin),
+        join_page=url_for("checkins.join", _external=True).split("://", 1)[-1],
+        closes=_local_time(checkin, checkin.closes_at),
+        kinds=KINDS,
+    )
+
+
+@bp.route("/checkins/<int:checkin_id>/qr.svg")
+@allow(*STAFF)
+def qr(checkin_id: int):
+    checkin = _checkin_or_404(checkin_id)
+    buffer = io.BytesIO()
+    segno.make(_join_link(checkin), error="m").save(
+        buffer, kind="svg", border=2, omitsize=True, dark="#000", light="#fff", xmldecl=False
+    )
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.route("/checkins/<int:checkin_id>/count.json")
+@allow(*STAFF)
+def count(checkin_id: int):
+    checkin = _checkin_or_404(checkin_id)
+    return jsonify(count=services.live_count(checkin), open=services.is_open(checkin, _now()))
+
+
+@bp.route("/checkins/<int:checkin_id>/close", methods=["POST"])
+@allow(*STAFF)
+def close(checkin_id: int):
+    checkin = _checkin_or_404(checkin_id)
+    services.close_checkin(checkin, now=_now(), by=current_user)
+    flash("The check-in is closed. No more answers can be sent.", "success")
+    return redirect(url_for("checkins.results", checkin_id=checkin_id))
+
+
+@bp.route("/checkins/<int:checkin_id>/results")
+@allow(*STAFF)
+def results(checkin_id: int):
+    checkin = _finalise_if_due(_checkin_or_404(checkin_id))
+    is_open = services.is_open(checkin, _now())
+    school = db.session.get(School, checkin.school_id)
+    found = None if is_open else services.results_for(checkin, school.suppression_threshold)
+    return render_template(
+        "checkins/results.html",
+        checkin=checkin,
+        open=is_open,
+        count=services.live_count(checkin),
+        results=found,
+        threshold=school.suppression_threshold,
+        kinds=KINDS,
+        closes=_local_time(checkin, checkin.closes_at),
+        lead_in=questions.lead_in_for(checkin.kind, checkin.band),
+    )
+
+
+# ---------------------------------------------------------------- pupil pages
+
+
+def _pupil_page(template: str, status: int = 200, **context) -> tuple[str, int]:
+    return render_template(f"checkins/{template}", **context), status
+
+
+def _help(checkin: services.PupilCheckIn) -> services.HelpContacts:
+    return checkin.help
+
+
+def _unknown_code(code_typed: str = "") -> tuple[str, int]:
+    form = JoinForm(formdata=None, meta={"csrf": False})
+    form.code.data = code_typed
+    form.code.errors = [
+        "We could not find a check-in with that code. Check it against the board and try again."
+    ]
+    # 404: and the join throttle counts it as a wrong code.
+    return _pupil_page("join.html", 404, form=form)
+
+
+@bp.route("/join")
+@allow(PUBLIC)
+@join_throttle
+def join():
+    form = JoinForm(request.args, meta={"csrf": False})
+    if "code" not in request.args:
+        return _pupil_page("join.html", form=form)
+    code = services.normalise_code(form.code.data)
+    if not code:
+        form.code.errors = ["Type the code you can see on the board."]
+        return _pupil_page("join.html", 400, form=form)
+    checkin = services.find_for_pupil(code, _now())
+    if checkin is None:
+        return _unknown_code(code[:12])
+    return redirect(url_for("checkins.join_code", code=checkin.join_code))
+
+
+def _questions_page(
+    checkin: services.PupilCheckIn, form, status: int = 200, problem: str | None = None
+):
+    return _pupil_page(
+        "questions.html",
+        status,
+        checkin=checkin,
+        form=form,
+        problem=problem,
+        introduction=questions.introduction_for(checkin.band),
+        lead_in=questions.lead_in_for(checkin.kind, checkin.band),
+        rather_not_say=questions.RATHER_NOT_SAY,
+        skip_value=questions.SKIP_VALUE,
+    )
+
+
+def _fresh_form(checkin: services.PupilCheckIn, kept: dict[str, str] | None = None):
+    form = answers_form_class(checkin.kind, checkin.band)(formdata=None)
+    # The submission id is made here, when the form is shown: it becomes the answer set's key.
+    form.submission_id.data = str(uuid.uuid4())
+    for key, value in (kept or {}).items():
+        getattr(form, key).data = value
+    return form
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@csrf.exempt  # the form checks its own token, so an expired one keeps the answers (below)
+@join_throttle
+def join_code(code: str):
+    now = _now()
+    checkin = services.find_for_pupil(services.normalise_code(code), now)
+    if checkin is None:
+        return _unknown_code()
+    answered = device.read_answered(request)
+    if request.method == "GET":
+        if not checkin.open:
+            return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
+        if checkin.id in answered.ids:
+            return _pupil_page("already.html", 200, help=_help(checkin), band=checkin.band)
+        return _questions_page(checkin, _fresh_form(checkin))
+    return _submit(checkin, answered, now)
+
+
+def _submit(checkin: services.PupilCheckIn, answered: device.AnsweredList, now: datetime):
+    request.max_content_length = PUPIL_MAX_BODY
+    form = answers_form_class(checkin.kind, checkin.band)()
+    if not form.validate():
+        kept = form.kept_answers()
+        csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
+        if csrf_failed:
+            current_app.logger.warning("security: CSRF failure endpoint=%s", request.endpoint)
+            problem = (
+                "This page was open for a long time, so for safety it needs one more tap. "
+                "Your answers are still here: check them and press Send again."
+            )
+        elif form.submission_id.errors:
+            problem = "Something went wrong with this page. Please check your answers and send."
+        else:
+            problem = "Some answers were not ones we expected. Please choose them again."
+        fresh = _fresh_form(checkin, kept)
+        if not form.submission_id.errors:
+            fresh.submission_id.data = form.submission_id.data
+        return _questions_page(checkin, fresh, 400, problem)
+    submission_id = form.submission_id.data
+    if answered.tampered:
+        fresh = _fresh_form(checkin, form.kept_answers())
+        fresh.submission_id.data = submission_id
+        body, status = _questions_page(
+            checkin,
+            fresh,
+            400,
+            "Something on this device got muddled, so nothing was saved yet. "
+            "Your answers are still here: please press Send again.",
+        )
+        response = current_app.make_response((body, status))
+        device.forget_tampered(response)
+        return response
+    if checkin.id in answered.ids:
+        if services.answer_set_exists(submission_id, checkin.id):
+            return _saved(checkin, answered)
+        return _pupil_page("already.html", 409, help=_help(checkin), band=checkin.band)
+    try:
+        services.submit_answers(
+            checkin.id, submission_id=submission_id, answers=form.answers(), now=now
+        )
+    except services.AnswerRefused as refused:
+        if refused.reason == "unknown":
+            return _unknown_code()
+        if refused.reason == "closed":
+            return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
+        if refused.reason == "full":
+            return _pupil_page("full.html", 409, help=_help(checkin), band=checkin.band)
+        return _questions_page(
+            checkin,
+            _fresh_form(checkin, form.kept_answers()),
+            400,
+            "Something went wrong with this page. Please check your answers and send.",
+        )
+    except ServiceError as error:
+        return _questions_page(
+            checkin, _fresh_form(checkin, form.kept_answers()), 400, error.message
+        )
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        # The kind of failure only: the exception's text would quote the answers.
+        current_app.logger.error("checkins: an answer set was not saved (%s)", type(error).__name__)
+        fresh = _fresh_form(checkin, form.kept_answers())
+        fresh.submission_id.data = submission_id  # a retry stays idempotent
+        return _questions_page(
+            checkin,
+            fresh,
+            503,
+            "Not saved, please try again. Your answers are still here: press Send again.",
+        )
+    return _saved(checkin, answered)
+
+
+def _saved(checkin: services.PupilCheckIn, answered: device.AnsweredList):
+    body = render_template("checkins/closing.html", help=_help(checkin), band=checkin.band)
+    response = current_app.make_response(body)
+    device.remember_answered(response, answered, checkin.id)
+    return response
+
+
+# ---------------------------------------------------------------- errors on pupil pages
+
+PUPIL_ERRORS = {
+    400: ("Something was not quite right", "Please go back to the code page and try again."),
+    404: ("We could not find that page", "Check the code on the board and type it again."),
+    405: ("We could not find that page", "Check the code on the board and type it again."),
+    413: (
+        "That was too much to send",
+        "A check-in only needs your choices. Please go back and try again.",
+    ),
+    429: (
+        "Please wait a few minutes",
+        "Lots of codes have been tried on this network just now. Please wait a few minutes "
+        "and try again, or ask your teacher to show the QR code.",
+    ),
+    500: ("Sorry, something went wrong", "It was not your fault. Please try again in a moment."),
+}
+
+
+def _pupil_error(status: int):
+    title, message = PUPIL_ERRORS.get(status, PUPIL_ERRORS[500 if status >= 500 else 400])
+    return _pupil_page("problem.html", status, title=title, message=message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    if request.endpoint not in PUPIL_ENDPOINTS:
+        if isinstance(error, CSRFError):
+            return errors.handle_csrf_error(error)
+        return errors.handle_http_exception(error)
+    status = error.code or 500
+    if status == 429:
+        current_app.logger.warning("security: rate limit hit endpoint=%s", request.endpoint)
+    return _pupil_error(status)
+
+
+@bp.errorhandler(Exception)
+def _unexpected_error(error: Exception):
+    if request.endpoint not in PUPIL_ENDPOINTS:
+        return errors.handle_unexpected(error)
+    db.session.rollback()
+    # No traceback or message for pupil pages: either could quote what the pupil sent.
+    current_app.logger.error("checkins: unexpected %s on a pupil page", type(error).__name__)
+    return _pupil_error(500)
+
+
+# ---------------------------------------------------------------- set-up
+
+# The development server (`make run`) logs every request with the client's address. Pupil
+# requests are dropped from that log; gunicorn runs without an access log (README).
+_PUPIL_REQUEST_LINE = re.compile(r'"[A-Z]+ /join(?:[/?]|\s|")')
+
+
+class _DropPupilRequests(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        return not _PUPIL_REQUEST_LINE.search(message)
+
+
+@bp.record_once
+def _set_up(state) -> None:
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _DropPupilRequests) for f in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(_DropPupilRequests())
+    if state.app.config.get("BENCHMARK_ENDPOINTS"):
+        from .benchmark import add_benchmark_endpoints
+
+        add_benchmark_endpoints(state)
