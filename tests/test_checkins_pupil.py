@@ -504,3 +504,9 @@ def test_benchmark_endpoints_exist_only_when_asked_for(tmp_path):
     endpoints = {rule.endpoint for rule in bench.url_map.iter_rules()}
     assert {"checkins.bench_hello", "checkins.bench_insert"} <= endpoints
     assert bench.test_client().get("/_benchmark/hello").get_data(as_text=True) == "hello"
+
+
+def test_every_pupil_page_links_to_the_pupil_privacy_notice(client, open_checkin):
+    for path in ("/join", f"/join/{open_checkin.join_code}", "/join/ZZZZZZ"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'href="/privacy/pupils"' in page, path

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from pypdf import PdfReader
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.audit.models import AuditEvent
-from cmt_schools.checkins.models import AnswerSet
 from cmt_schools.extensions import db
 from cmt_schools.onboarding import services
 from cmt_schools.onboarding.models import SetupTick
-from cmt_schools.onboarding.notices import (
-    ANSWER_SET_FIELDS,
-    UndocumentedColumn,
-    answer_set_fields,
-)
 
 from .onboarding_fixtures import add_class, add_term
 
@@ -211,7 +204,7 @@ def test_the_parent_letter_lists_every_question_of_every_band(client, auth, make
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     questions = services.letter_questions()
-    assert len(questions) == 2
+    assert len(questions) == 3  # KS2, KS3 and KS4 are worded differently
     flat = squeezed(text)
     starts = [flat.index(squeezed(label)) for label, _ in questions]
     assert starts == sorted(starts)
@@ -239,167 +232,12 @@ def test_the_letter_questions_cover_the_term_items_and_the_right_now_check():
         assert any(q.startswith("Right now") for q in questions)
 
 
-def test_the_briefings_are_filled_in_with_the_schools_details(client, auth, make_lead):
-    lead = make_lead()
-    school = lead.school
-    save_settings(school, lead, trusted_adults="Mr Oduya in the library")
-    auth.login(lead)
-    dsl = pdf_text(client.get("/documents/dsl-briefing.pdf").data)
-    for phrase in (
-        "Mr Oduya in the library",
-        "Childline",
-        "self-criticism",
-        "free text",
-        "no individual results",
-        "discloses",
-        "Do not promise to keep it secret",
-        school.name,
+def test_the_letter_uses_the_words_the_pupil_pages_show():
+    """One source of truth: what the letter lists is what a pupil of that band is asked."""
+    from cmt_schools.checkins.questions import questions_for
+
+    for band, (label, listed) in zip(
+        ("ks2", "ks3", "ks4"), services.letter_questions(), strict=True
     ):
-        assert phrase.lower() in dsl.lower(), phrase
-    staff = pdf_text(client.get("/documents/staff-briefing.pdf").data)
-    for phrase in (
-        "anyone can pass",
-        "Eyes open is always fine",
-        "Warn vulnerable pupils",
-        "Your own practice",
-        "Mr Oduya in the library",
-        "Calm close",
-    ):
-        assert phrase.lower() in staff.lower(), phrase
-
-
-def test_documents_need_a_staff_login(client):
-    response = client.get("/documents/parent-letter.pdf")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
-
-
-# ---------------------------------------------------------------- privacy notices
-
-
-def test_every_answer_table_column_has_a_plain_description():
-    columns = [column.name for column in AnswerSet.__table__.columns]
-    assert [field.column for field in answer_set_fields()] == columns
-    assert set(ANSWER_SET_FIELDS) == set(columns)
-
-
-def test_a_new_undocumented_column_stops_the_notices():
-    metadata = MetaData()
-    table = Table(
-        "answer_set",
-        metadata,
-        *(Column(c.name, c.type) for c in AnswerSet.__table__.columns),
-        Column("user_agent", String(200)),
-    )
-    with pytest.raises(UndocumentedColumn, match="user_agent"):
-        answer_set_fields(table)
-    fewer = Table("answer_set", MetaData(), Column("id", Integer, primary_key=True))
-    with pytest.raises(UndocumentedColumn, match="described but not stored"):
-        answer_set_fields(fewer)
-
-
-def test_the_notices_name_every_column_the_answer_table_holds(client):
-    adults = client.get("/privacy")
-    assert adults.status_code == 200
-    html = adults.get_data(as_text=True)
-    for column in AnswerSet.__table__.columns:
-        notice = ANSWER_SET_FIELDS[column.name]
-        assert f"<td>{column.name}</td>" in html
-        assert str(escape(notice.adults)) in html
-    pupils = client.get("/privacy/pupils").get_data(as_text=True)
-    for column in AnswerSet.__table__.columns:
-        notice = ANSWER_SET_FIELDS[column.name]
-        assert str(escape(notice.younger)) in pupils
-        assert str(escape(notice.older)) in pupils
-
-
-def escape(text: str):
-    from markupsafe import escape as markup_escape
-
-    return markup_escape(text)
-
-
-def test_the_notices_show_the_defaults_without_a_school(client):
-    html = client.get("/privacy").get_data(as_text=True)
-    assert "your school" in html.lower()
-    assert "at least <strong>10</strong> pupils" in html
-    assert "24 months (2 years)" in html
-    assert "data controller" in html
-    for never in ("IP", "user agent", "free text", "name"):
-        assert never in html
-    pupils = client.get("/privacy/pupils").get_data(as_text=True)
-    assert "If you are 7 to 11" in pupils and "If you are 11 to 16" in pupils
-    assert "at least 10 children" in pupils and "After 2 years" in pupils
-    assert "0800 1111" in pupils and "85258" in pupils
-
-
-def test_a_school_id_shows_that_schools_settings(client, make_lead):
-    lead = make_lead()
-    school = lead.school
-    save_settings(
-        school,
-        lead,
-        name="Brook Lane Primary",
-        suppression_threshold=15,
-        retention_months=18,
-        trusted_adults="Ms Amari in the Nest",
-    )
-    html = client.get(f"/privacy?school={school.id}").get_data(as_text=True)
-    assert "Brook Lane Primary is the data controller" in html
-    assert "at least <strong>15</strong> pupils" in html
-    assert "18 months" in html
-    pupils = client.get(f"/privacy/pupils?school={school.id}").get_data(as_text=True)
-    assert "Brook Lane Primary" in pupils and "at least 15 children" in pupils
-    assert "Ms Amari in the Nest" in pupils and "After 18 months" in pupils
-
-
-def test_an_unknown_school_id_is_404(client, make_school):
-    make_school()
-    for value in ("999999", "abc", "", "-1", "1.5", "1" * 30):
-        assert client.get(f"/privacy?school={value}").status_code == 404, value
-        assert client.get(f"/privacy/pupils?school={value}").status_code == 404, value
-
-
-# ---------------------------------------------------------------- help
-
-
-HELP_PAGES = [
-    ("/help", "Help"),
-    ("/help/first-lesson", "Teaching your first lesson"),
-    ("/help/running-a-check-in", "Running a check-in in class"),
-    ("/help/reading-the-term-summary", "Reading the term summary"),
-]
-
-
-def test_help_pages_are_public(client):
-    for path, heading in HELP_PAGES:
-        response = client.get(path)
-        assert response.status_code == 200, path
-        assert f"<h1>{heading}</h1>" in response.get_data(as_text=True), path
-
-
-def test_an_unknown_help_topic_is_404(client):
-    assert client.get("/help/nothing-here").status_code == 404
-
-
-def test_leads_get_the_set_up_nav_item_and_teachers_do_not(
-    app, client, auth, make_lead, make_teacher
-):
-    lead = make_lead()
-    auth.login(lead)
-    html = client.get("/dashboard").get_data(as_text=True)
-    assert 'href="/setup"' in html and 'href="/help"' in html
-    teacher_client = app.test_client()
-    teacher = make_teacher(lead.school)
-    teacher_client.post("/login", data={"email": teacher.email, "password": "a calm green kettle"})
-    html = teacher_client.get("/dashboard").get_data(as_text=True)
-    assert 'href="/setup"' not in html and 'href="/help"' in html
-
-
-def test_the_demo_school_starts_set_up(app):
-    from cmt_schools.demo import seed_demo
-
-    demo = seed_demo(password="demo password here", today=date(2026, 11, 22))
-    checklist = services.build_checklist(demo.school)
-    manual = {item.key: item.done for item in checklist.items if item.manual}
-    assert manual == {"dsl_briefed": True, "parents_informed": True}
-    assert checklist.item("details").done and checklist.item("support").done
+        asked = [q.text for q in questions_for("baseline", band) + questions_for("now", band)]
+        assert listed == asked, label

@@ -558,3 +558,65 @@ def test_tallies_alone_are_enough_after_raw_answers_are_purged(oak):
     assert db.session.scalar(select(func.count()).select_from(CheckInTally)) > 0
     after = summary_of(oak)
     assert after.school.wave("worry", "baseline") == before.school.wave("worry", "baseline")
+
+
+def test_a_check_in_that_closed_by_time_is_counted_in_the_summary(app, make_lead, make_teacher):
+    """The summary finalises check-ins past their closing time before it reads tallies."""
+    from datetime import UTC, datetime, timedelta
+
+    from cmt_schools.checkins.models import AnswerSet, CheckIn
+    from cmt_schools.database import begin_write
+    from cmt_schools.extensions import db
+    from cmt_schools.scheduling.models import SchoolClass, Term
+
+    from .conftest import PASSWORD
+
+    lead = make_lead()
+    teacher = make_teacher(lead.school)
+    today = datetime.now(UTC).date()
+    begin_write()
+    db.session.add(
+        Term(
+            school_id=lead.school_id,
+            name="This term",
+            first_day=today - timedelta(days=30),
+            last_day=today + timedelta(days=30),
+        )
+    )
+    school_class = SchoolClass(
+        school_id=lead.school_id, teacher_id=teacher.id, name="9Z", year_group=9
+    )
+    db.session.add(school_class)
+    db.session.flush()
+    checkin = CheckIn(
+        school_id=lead.school_id,
+        class_id=school_class.id,
+        kind="baseline",
+        band="ks3",
+        join_code="QQQQQQ",
+        opened_on=today - timedelta(days=1),
+        closes_at=datetime.now(UTC) - timedelta(hours=1),
+        max_answers=40,
+    )
+    db.session.add(checkin)
+    db.session.flush()
+    for i in range(12):
+        db.session.add(
+            AnswerSet(
+                id=f"00000000-0000-4000-8000-{i:012d}",
+                check_in_id=checkin.id,
+                w1=2,
+                w2=3,
+                c1=4,
+                c2=2,
+                s1=3,
+                g1=4,
+            )
+        )
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": lead.email, "password": PASSWORD})
+    csv_text = client.get("/reports/term-summary.csv").get_data(as_text=True)
+    db.session.refresh(checkin)
+    assert checkin.answer_count == 12
+    assert "9Z" in csv_text

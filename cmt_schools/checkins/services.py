@@ -42,7 +42,7 @@ from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
-from . import questions
+from . import questions, scoring
 from .models import KINDS, NOW_ITEM, TERM_ITEMS, AnswerSet, CheckIn, CheckInTally
 
 # Join codes: six characters from an alphabet without look-alikes (no 0/O, 1/I/L, 5/S, 8/B,
@@ -411,30 +411,13 @@ def _why_not_stored(
 # ---------------------------------------------------------------- tallies
 
 
-def _index_value(first: int | None, second: int | None) -> float | None:
-    if first is None or second is None:
-        return None
-    return ((first + second) / 2 - 1) * 25
-
-
 def tally_rows(rows: list[dict[str, int | None]], kind: str) -> dict[str, Counter]:
-    """Counts per measure and value for a check-in's answer sets (product.md, Check-ins)."""
-    items = (NOW_ITEM,) if kind == "now" else TERM_ITEMS
-    counts: dict[str, Counter] = {item: Counter() for item in items}
-    if kind != "now":
-        counts.update({index: Counter() for index in INDICES})
-    for row in rows:
-        for item in items:
-            if row[item] is not None:
-                counts[item][float(row[item])] += 1
-        if kind != "now":
-            worry = _index_value(row["w1"], row["w2"])
-            c2 = row["c2"]
-            kindness = _index_value(row["c1"], None if c2 is None else 6 - c2)
-            if worry is not None:
-                counts["worry"][worry] += 1
-            if kindness is not None:
-                counts["self_compassion"][kindness] += 1
+    """Counts per measure and value for a check-in's answer sets (scoring.py has the rules)."""
+    measures = (NOW_ITEM,) if kind == "now" else (*TERM_ITEMS, *INDICES)
+    counts: dict[str, Counter] = {measure: Counter() for measure in measures}
+    for (measure, value), n in scoring.tally(rows).items():
+        if measure in counts:
+            counts[measure][value] += n
     return counts
 
 

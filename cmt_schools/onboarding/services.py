@@ -18,6 +18,7 @@ from ..accounts.models import (
 )
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
+from ..checkins.questions import RATHER_NOT_SAY, questions_for
 from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
@@ -192,51 +193,37 @@ def untick_item(school: School, item: str, *, lead: User) -> None:
 
 # ---------------------------------------------------------------- the printed documents
 
-KS2_LABEL = "Ages 7 to 11 (KS2, Years 3 to 6)"
-KS3_KS4_LABEL = "Ages 11 to 16 (KS3 and KS4, Years 7 to 11)"
+BAND_LABELS = {
+    "ks2": "Ages 7 to 11 (KS2, Years 3 to 6)",
+    "ks3": "Ages 11 to 14 (KS3, Years 7 to 9)",
+    "ks4": "Ages 14 to 16 (KS4, Years 10 and 11, and the sixth form)",
+}
 
 
 def letter_questions() -> list[tuple[str, list[str]]]:
     """Every check-in question pupils are asked, per age band, worded as pupils see them.
 
-    The parent letter lists exactly these, so parents read the questions their child sees.
+    Read from the check-ins' own question list (the one the pupil pages render), so the
+    letter can never drift from what a child is actually asked.
     """
-    # Integrator: read these from cmt_schools.checkins.questions
     return [
         (
-            KS2_LABEL,
-            [
-                "In the last week, I felt worried.",
-                "In the last week, my body felt tight or tense.",
-                "In the last week, I was kind to myself when things went wrong.",
-                "In the last week, I was hard on myself when things went wrong.",
-                "In the last week, I could find ways to feel calm and safe.",
-                "Overall, my week was ...",
-                "Right now, I feel ... (from calm to wound up)",
-            ],
-        ),
-        (
-            KS3_KS4_LABEL,
-            [
-                "Over the last week, I have felt worried.",
-                "Over the last week, I have felt tense or on edge.",
-                "Over the last week, I have been kind to myself when things were hard.",
-                "Over the last week, I have been hard on myself when I made a mistake.",
-                "Over the last week, I could find ways to feel calm and safe.",
-                "Overall, my week has been ...",
-                "Right now, I feel ... (from calm to wound up)",
-            ],
-        ),
+            label,
+            [question.text for question in questions_for("baseline", band)]
+            + [question.text for question in questions_for("now", band)],
+        )
+        for band, label in BAND_LABELS.items()
     ]
 
 
 def letter_answer_scales() -> dict[str, str]:
-    """How pupils of each band answer, in words for parents."""
-    # Integrator: read these from cmt_schools.checkins.questions too
-    return {
-        KS2_LABEL: "five faces, each with a word, from the lowest to the highest",
-        KS3_KS4_LABEL: "Never, Rarely, Sometimes, Often or Always",
-    }
+    """How pupils of each band answer, in the words (and order) their buttons show."""
+    scales = {}
+    for band, label in BAND_LABELS.items():
+        first = questions_for("baseline", band)[0]
+        icons = " (each with a picture)" if first.choices[0].icon else ""
+        scales[label] = ", ".join(first.words.values()) + icons + f', or "{RATHER_NOT_SAY}"'
+    return scales
 
 
 @dataclass(frozen=True)

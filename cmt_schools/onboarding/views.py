@@ -28,7 +28,6 @@ from ..extensions import db
 from ..packs.rendering import render_pdf
 from . import data, services
 from .forms import DeleteSchoolDataForm, TickForm
-from .links import feature_url
 from .notices import NEVER_STORED_ADULTS, answer_set_fields
 
 bp = Blueprint("onboarding", __name__)
@@ -40,7 +39,6 @@ add_nav_item("onboarding.help_index", "Help", ("teacher", "lead"))
 @bp.context_processor
 def _links() -> dict:
     return {
-        "feature_url": feature_url,
         "months_in_words": services.months_in_words,
         "long_date": services.long_date,
     }

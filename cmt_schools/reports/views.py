@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from ..checkins.services import finalise_due_checkins
 from ..core.access import LEAD, allow
 from ..core.navigation import add_nav_item
 from ..packs.rendering import render_pdf
@@ -69,6 +70,12 @@ def _summary_or_404():
     term = _chosen_term(terms)
     if term is None:
         abort(404)
+    return _summarise(term)
+
+
+def _summarise(term) -> services.TermSummary:
+    # Check-ins past their closing time get their tallies first, so the summary counts them.
+    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
     return services.summarise_term(current_user.school, term, today=_today())
 
 
@@ -101,7 +108,7 @@ def term_summary():
     form = TermChoiceForm(terms, term)
     if term is None:
         return render_template("reports/term_summary.html", form=form, summary=None)
-    summary = services.summarise_term(current_user.school, term, today=_today())
+    summary = _summarise(term)
     return render_template("reports/term_summary.html", form=form, **_context(summary))
 
 
