@@ -45,7 +45,7 @@ def test_teacher_reads_the_programme_and_a_lesson_by_keyboard(page, live_server,
     page.wait_for_url(base + "/curriculum/ks3/03-soothing-breathing")
     assert page.get_by_role("heading", name="Soothing rhythm breathing", level=1).is_visible()
     assert page.get_by_role("heading", name="Timings").is_visible()
-    assert page.locator(".board").first.is_visible()
+    assert page.locator(".lesson-board").first.is_visible()
     assert page.get_by_role("button", name="Print this plan").is_visible()
     axe_check(page)
     tab_to(page, "KS4")

@@ -38,9 +38,8 @@ def test_answer_set_has_only_the_check_in_and_the_answers(app, backend):
     ]
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # WITHOUT ROWID is SQLite's
 def test_answer_set_is_without_rowid_on_sqlite(app, backend):
-    if backend != "sqlite":
-        pytest.skip("WITHOUT ROWID is SQLite's")
     with db.engine.connect() as connection:
         sql = connection.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE type='table' AND name='answer_set'"
