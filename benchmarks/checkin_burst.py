@@ -88,10 +88,12 @@ class Phase:
 
 
 class Client(threading.local):
-    """One keep-alive connection per client thread, or (fresh) a new one per request."""
+    """One keep-alive connection per client thread."""
 
-    def __init__(self, host: str, port: int, *, fresh: bool = False) -> None:
-        self.host, self.port, self.fresh = host, port, fresh
+    fresh = False  # a class attribute: threading.local re-runs __init__ per thread
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
         self.connection = None
 
     def request(self, method: str, path: str, body: bytes | None, headers: dict) -> tuple:
@@ -99,10 +101,20 @@ class Client(threading.local):
             self.connection.close()
             self.connection = None
         for attempt in (1, 2):
+            reused = self.connection is not None
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
             try:
                 self.connection.request(method, path, body=body, headers=headers)
+            except ConnectionError:
+                # The server had closed an idle kept-alive connection before we sent
+                # anything, so nothing was received: sending again on a new one is safe.
+                self.connection.close()
+                self.connection = None
+                if attempt == 2 or not reused:
+                    raise
+                continue
+            try:
                 response = self.connection.getresponse()
                 return response.status, response.read(), response.getheaders()
             except (http.client.HTTPException, ConnectionError):
@@ -111,6 +123,12 @@ class Client(threading.local):
                 if attempt == 2 or method == "POST":
                     raise
         raise RuntimeError("unreachable")
+
+
+class FreshClient(Client):
+    """A new connection for every request, as every pupil's device makes its own."""
+
+    fresh = True
 
 
 def timed(client: Client, method: str, path: str, body=None, headers=None, expect=None):

@@ -236,7 +236,7 @@ def test_every_pupil_sees_the_same_closing_screen_whatever_they_answered(app, op
     assert first.get_data(as_text=True) == second.get_data(as_text=True)
 
 
-def test_a_second_submission_from_the_same_device_is_refused_kindly(client, open_checkin):
+def test_a_second_submission_from_the_same_device_is_refused_kindly(app, client, open_checkin):
     first, _ = pupil_submits(client, open_checkin.join_code, ALL_THREES)
     assert SAVED in first.get_data(as_text=True)
     again = client.get(f"/join/{open_checkin.join_code}")
@@ -248,6 +248,13 @@ def test_a_second_submission_from_the_same_device_is_refused_kindly(client, open
     assert response.status_code == 409
     assert "already answered" in response.get_data(as_text=True)
     assert "Childline" in response.get_data(as_text=True)
+    # The cookie copied to another device (a replayed cookie) is refused the same way.
+    copied = app.test_client()
+    copied.set_cookie(COOKIE_NAME, client.get_cookie(COOKIE_NAME, path="/join").value, path="/join")
+    response = copied.post(
+        f"/join/{open_checkin.join_code}", data={"submission_id": str(uuid.uuid4()), "w1": "2"}
+    )
+    assert response.status_code == 409
     assert answer_count(open_checkin.id) == 1
 
 
@@ -509,3 +516,39 @@ def test_every_pupil_page_links_to_the_pupil_privacy_notice(client, open_checkin
     for path in ("/join", f"/join/{open_checkin.join_code}", "/join/ZZZZZZ"):
         page = client.get(path).get_data(as_text=True)
         assert 'href="/privacy/pupils"' in page, path
+
+
+def test_a_right_now_check_opens_from_a_lesson_of_the_class(client, teacher_and_class):
+    from datetime import time as clock
+
+    from cmt_schools.scheduling.models import LessonOccurrence
+
+    teacher, school_class = teacher_and_class
+    other_class = make_class(teacher, name="9Z", year_group=9)
+    begin_write()
+    lessons = [
+        LessonOccurrence(
+            school_id=teacher.school_id,
+            class_id=owner.id,
+            lesson_key="ks3/03-soothing-breathing",
+            position=3,
+            scheduled_on=date.today(),
+            starts_at=clock(10, 0),
+            minutes=50,
+        )
+        for owner in (school_class, other_class)
+    ]
+    db.session.add_all(lessons)
+    db.session.commit()
+    ours, theirs = (lesson.id for lesson in lessons)
+    login(client, teacher)
+    page = client.get(f"/checkins/open?class_id={school_class.id}&occurrence_id={ours}")
+    html = page.get_data(as_text=True)
+    assert re.search(r'value="now"[^>]*checked|checked[^>]*value="now"', html)
+    assert f'name="occurrence_id" type="hidden" value="{ours}"' in html
+    data = {"class_id": school_class.id, "kind": "now", "minutes": 15, "class_size": 28}
+    refused = client.post("/checkins/open", data={**data, "occurrence_id": theirs})
+    assert refused.status_code == 400 and "not one of this class" in refused.get_data(as_text=True)
+    assert client.post("/checkins/open", data={**data, "occurrence_id": ours}).status_code == 302
+    checkin = db.session.scalars(select(CheckIn)).one()
+    assert checkin.occurrence_id == ours and checkin.kind == "now"

@@ -97,4 +97,3 @@ def seed(demo) -> None:
         f"Open check-in: join code {still_open.join_code} at /join "
         f"(a 'right now' check for {first.name}, open for a week)"
     )
-    begin_write()  # the demo runner commits after each step

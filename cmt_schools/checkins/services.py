@@ -346,9 +346,11 @@ _STORE_ANSWER_SET = text(
     " WHERE answer_set.check_in_id = :check_in_id) < check_in.max_answers"
     " ON CONFLICT (id) DO NOTHING"
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
-# PostgreSQL: a share lock on the check-in row. Submissions share it, so they do not queue
-# behind each other; finalising takes it exclusively, so no answer slips in after the tally.
-_SHARE_CHECK_IN = text("SELECT id FROM check_in WHERE id = :check_in_id FOR SHARE")
+# PostgreSQL: the lightest row lock on the check-in (the one the answer set's foreign key
+# takes anyway), taken before the insert reads anything. Submissions share it, so they do
+# not queue behind each other; finalising locks the row FOR UPDATE, which waits for them and
+# makes later ones wait, so no answer slips in after the tally is counted.
+_SHARE_CHECK_IN = text("SELECT id FROM check_in WHERE id = :check_in_id FOR KEY SHARE")
 
 
 def submit_answers(
@@ -622,6 +624,7 @@ def purge_expired_answers(*, today: date, now: datetime) -> list[PurgeReport]:
     Each such check-in is finalised first, so its tallies (and so results and summaries)
     remain. Commits per school. Returns what was done, per school with anything to purge.
     """
+    finalise_due_checkins(now)
     reports = []
     schools = list(db.session.execute(select(School.id, School.name, School.retention_months)))
     db.session.rollback()

@@ -119,8 +119,10 @@ def open_checkin():
         if request.args.get("kind") in KINDS:
             form.kind.data = request.args["kind"]
         if request.args.get("occurrence_id", "").isdigit():
+            # Opened from a lesson: the one-item "right now" check, unless asked otherwise.
             form.occurrence_id.data = request.args["occurrence_id"]
-            form.kind.data = request.args.get("kind", "now") if form.kind.data else "now"
+            if request.args.get("kind") not in KINDS:
+                form.kind.data = "now"
     if classes and form.validate_on_submit():
         chosen = next(c for c in classes if c.id == form.class_id.data)
         try:
