@@ -30,6 +30,11 @@ class Defaults:
     INVITATION_LIFETIME = timedelta(days=7)
 
     WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # Flask-WTF's strict HTTPS check wants a same-site Referer, but every page is sent with
+    # Referrer-Policy: no-referrer (join codes sit in URLs), so browsers send none and every
+    # form would be refused over HTTPS. The signed CSRF token (plus SameSite=Lax cookies)
+    # is the protection; the Referer check adds nothing a token does not already give.
+    WTF_CSRF_SSL_STRICT = False
     MAX_CONTENT_LENGTH = 256 * 1024
 
     RATELIMIT_STORAGE_URI = "memory://"

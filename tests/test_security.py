@@ -162,3 +162,26 @@ def test_oversized_body_is_refused_cleanly(client):
     response = client.post("/login", data={"email": "a@b.org", "password": "x" * 300_000})
     assert response.status_code == 413
     assert "Too much at once" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True, "SESSION_COOKIE_SECURE": True}])
+def test_forms_work_over_https_although_no_referer_is_sent(app, make_teacher):
+    """Referrer-Policy: no-referrer means browsers send no Referer: the token must suffice."""
+    teacher = make_teacher()
+    client = app.test_client()
+    page = client.get("/login", base_url="https://localhost")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    token = token.split('"')[0]
+    response = client.post(
+        "/login",
+        data={"email": teacher.email, "password": PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+    )
+    assert response.status_code == 302
+    forged = app.test_client().post(
+        "/login",
+        data={"email": teacher.email, "password": PASSWORD},
+        base_url="https://localhost",
+    )
+    assert forged.status_code == 400
