@@ -89,7 +89,7 @@ def test_every_lesson_page_shows_the_full_plan(teacher_client):
         for intention in lesson.intentions:
             assert intention in page
         assert 'id="safeguarding-heading"' in page
-        assert 'class="board"' in page  # pupil text, set apart
+        assert 'class="lesson-board"' in page  # pupil text, set apart
         assert 'id="lesson-tools"' in page  # where the presenter and PDF links go
 
 
