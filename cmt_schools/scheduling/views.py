@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -347,6 +349,36 @@ def _schedule_error(form, error: ServiceError, extras) -> None:
     form_errors_from(form, error)
 
 
+@dataclass
+class ChangeOutcome:
+    done: bool = False
+    result: object = None
+    warnings: list[str] = field(default_factory=list)
+    status: int = 200
+
+
+def _confirmable(form, change: Callable[[], object]) -> ChangeOutcome:
+    """Run a change to the plan that the teacher may have to confirm.
+
+    Warnings (NeedsConfirmation) come back for the teacher to tick and resubmit; a refusal
+    (ServiceError) shows on the form with status 400; nothing is half-saved either way.
+    """
+    if request.method != "POST":
+        return ChangeOutcome()
+    if not form.validate_on_submit():
+        return ChangeOutcome(status=400)
+    try:
+        result = change()
+    except services.NeedsConfirmation as warning:
+        db.session.rollback()
+        return ChangeOutcome(warnings=warning.warnings)
+    except ServiceError as error:
+        db.session.rollback()
+        form_errors_from(form, error)
+        return ChangeOutcome(status=400)
+    return ChangeOutcome(done=True, result=result)
+
+
 @bp.route("/lessons/<int:occurrence_id>/move", methods=["GET", "POST"])
 @allow(*STAFF)
 def lesson_move(occurrence_id: int):
@@ -355,35 +387,26 @@ def lesson_move(occurrence_id: int):
     if request.method == "GET":
         form.day.data = occurrence.scheduled_on
         form.starts_at.data = occurrence.starts_at
-    warnings: list[str] = []
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                services.move_occurrence(
-                    occurrence,
-                    day=form.day.data,
-                    starts_at=form.starts_at.data,
-                    today=_today(),
-                    user=_user(),
-                    confirmed=bool(form.confirm.data),
-                )
-            except services.NeedsConfirmation as warning:
-                db.session.rollback()
-                warnings = warning.warnings
-                status = 200
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
-            else:
-                flash(
-                    f"{services.lesson_label(occurrence.lesson_key)} moved to "
-                    f"{services.format_day(occurrence.scheduled_on)} at "
-                    f"{occurrence.starts_at:%H:%M}.",
-                    "success",
-                )
-                return redirect(url_for("scheduling.class_detail", class_id=occurrence.class_id))
+    outcome = _confirmable(
+        form,
+        lambda: services.move_occurrence(
+            occurrence,
+            day=form.day.data,
+            starts_at=form.starts_at.data,
+            today=_today(),
+            user=_user(),
+            confirmed=bool(form.confirm.data),
+        ),
+    )
+    if outcome.done:
+        flash(
+            f"{services.lesson_label(occurrence.lesson_key)} moved to "
+            f"{services.format_day(occurrence.scheduled_on)} at "
+            f"{occurrence.starts_at:%H:%M}.",
+            "success",
+        )
+        return redirect(url_for("scheduling.class_detail", class_id=occurrence.class_id))
+    warnings, status = outcome.warnings, outcome.status
     return render_template(
         "scheduling/move.html",
         form=form,
@@ -447,36 +470,28 @@ def lesson_add(class_id: int):
         form.minutes.data = school_class.lesson_minutes or _default_minutes(school_class)
         extras = [lesson.key for lesson in lessons if lesson.kind == "extra"]
         form.lesson_key.data = extras[0] if extras else None
-    warnings: list[str] = []
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                occurrence = services.add_lesson(
-                    school_class,
-                    lesson_key=form.lesson_key.data,
-                    day=form.day.data,
-                    starts_at=form.starts_at.data,
-                    minutes=form.minutes.data,
-                    today=_today(),
-                    user=_user(),
-                    confirmed=bool(form.confirm.data),
-                )
-            except services.NeedsConfirmation as warning:
-                db.session.rollback()
-                warnings = warning.warnings
-                status = 200
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
-            else:
-                flash(
-                    f"{services.lesson_label(occurrence.lesson_key)} added on "
-                    f"{services.format_day(occurrence.scheduled_on)}.",
-                    "success",
-                )
-                return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
+    outcome = _confirmable(
+        form,
+        lambda: services.add_lesson(
+            school_class,
+            lesson_key=form.lesson_key.data,
+            day=form.day.data,
+            starts_at=form.starts_at.data,
+            minutes=form.minutes.data,
+            today=_today(),
+            user=_user(),
+            confirmed=bool(form.confirm.data),
+        ),
+    )
+    if outcome.done:
+        occurrence = outcome.result
+        flash(
+            f"{services.lesson_label(occurrence.lesson_key)} added on "
+            f"{services.format_day(occurrence.scheduled_on)}.",
+            "success",
+        )
+        return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
+    warnings, status = outcome.warnings, outcome.status
     return render_template(
         "scheduling/add_lesson.html", form=form, school_class=school_class, warnings=warnings
     ), status
