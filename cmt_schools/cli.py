@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import sys
 from datetime import date
@@ -70,7 +71,13 @@ def demo_command(today) -> None:
     password = demo_password(
         Path(current_app.instance_path), current_app.config.get("DEMO_PASSWORD")
     )
-    demo = seed_demo(password=password, today=today.date() if today else date.today())
+    # Seeding writes dozens of audit lines; keep the terminal to the logins a newcomer needs.
+    level = current_app.logger.level
+    current_app.logger.setLevel(logging.WARNING)
+    try:
+        demo = seed_demo(password=password, today=today.date() if today else date.today())
+    finally:
+        current_app.logger.setLevel(level)
     click.echo(f"{'Created' if demo.created else 'Found'} the demo school: {demo.school.name}")
     click.echo("Demo logins (password: " + password + "):")
     for user in (demo.lead, *demo.teachers):
