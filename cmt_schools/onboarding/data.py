@@ -18,6 +18,7 @@ from ..accounts.models import School, SupportContact, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
 from ..checkins.models import KINDS, AnswerSet, CheckIn, CheckInTally
+from ..checkins.services import months_before
 from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
@@ -54,19 +55,6 @@ def data_counts(school_id: int) -> list[tuple[str, int]]:
     ]
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier (the month's last day if it is shorter)."""
-    index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def months_after(day: date, months: int) -> date:
     return months_before(day, -months)
 
@@ -89,7 +77,7 @@ class RetentionStatus:
 
 def retention_status(school: School, *, today: date) -> RetentionStatus:
     """What the retention purge would delete next for this school."""
-    # Integrator: keep this cutoff the same as `flask cmt purge-checkins` uses.
+    # The purge's own rule, so this page says exactly what `cmt purge-checkins` will do.
     cutoff = months_before(today, school.retention_months)
     oldest = db.session.scalar(
         select(func.min(CheckIn.opened_on))
