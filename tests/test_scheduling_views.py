@@ -56,7 +56,7 @@ def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_le
     assert f"/classes/{c.id}#lesson-" in text
     # The other teacher's dashboard does not show it.
     other = login(app, other).get("/dashboard").get_data(as_text=True)
-    assert "6N" not in other and "Add your first class" in other
+    assert "6N: Lesson 1" not in other and "Add your first class" in other
 
 
 def test_class_page_shows_the_plan_and_a_month_grid_with_closures(app, scheduled_school):
