@@ -16,7 +16,8 @@ with CMT_BENCHMARK_ENDPOINTS=1 and measures, in one run and one server:
    (SQLite) or a row lock (PostgreSQL), the closing screen with the school's help contacts
    rendered, the device cookie set. Each submission is a new device (no cookies of its own
    but the form's session), with a new random submission id, as a freshly loaded form has.
-   1,500 submissions to 50 check-ins (30 each), all checked to be stored exactly once.
+   30 submissions to each of as many check-ins as the rounds need (3,000 by default, to
+   100 check-ins), every one checked to be stored exactly once.
 4. `check-in, paced`: 1,500 submissions spread evenly over 60 seconds (25 a second), the
    "whole school answers within a minute" case: latency when not saturated.
 
@@ -72,11 +73,17 @@ class Phase:
     latencies_ms: list[float]
     failures: int
     server_cpu_seconds: float = 0.0
+    database_cpu_seconds: float = 0.0
 
     @property
     def cpu_ms(self) -> float:
         """The app server's CPU time (all gunicorn processes) per request."""
         return self.server_cpu_seconds * 1000 / self.requests
+
+    @property
+    def database_cpu_ms(self) -> float:
+        """PostgreSQL's CPU time (its server processes on this machine) per request."""
+        return self.database_cpu_seconds * 1000 / self.requests
 
     @property
     def rate(self) -> float:
@@ -144,25 +151,39 @@ def timed(client: Client, method: str, path: str, body=None, headers=None, expec
 SERVER_PID = 0
 
 
-def server_cpu_seconds() -> float:
-    """CPU time used so far by gunicorn's master and workers (Linux /proc), 0 elsewhere."""
-    if not SERVER_PID or not Path("/proc").is_dir():
+def _processes_cpu_seconds(wanted) -> float:
+    """CPU time used so far by the processes `wanted(pid, parent, name)` picks (Linux /proc)."""
+    if not Path("/proc").is_dir():
         return 0.0
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            name, rest = Path(f"/proc/{entry}/stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(entry) == SERVER_PID or int(fields[1]) == SERVER_PID:
+        fields = rest.split()
+        if wanted(int(entry), int(fields[1]), name):
             total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_seconds() -> float:
+    """CPU time used so far by gunicorn's master and workers."""
+    if not SERVER_PID:
+        return 0.0
+    return _processes_cpu_seconds(lambda pid, parent, _: SERVER_PID in (pid, parent))
+
+
+def database_cpu_seconds() -> float:
+    """CPU time used so far by PostgreSQL's processes, when it runs on this machine (its
+    backends for the app's pooled connections live as long as the phase)."""
+    return _processes_cpu_seconds(lambda _pid, _parent, name: name == "postgres")
+
+
 def run_phase(name: str, jobs: list, client: Client, threads: int) -> Phase:
-    cpu = server_cpu_seconds()
+    cpu, database_cpu = server_cpu_seconds(), database_cpu_seconds()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         outcomes = list(pool.map(lambda job: timed(client, *job), jobs))
@@ -174,6 +195,7 @@ def run_phase(name: str, jobs: list, client: Client, threads: int) -> Phase:
         [o[0] for o in outcomes],
         sum(not o[1] for o in outcomes),
         server_cpu_seconds() - cpu,
+        database_cpu_seconds() - database_cpu,
     )
 
 
@@ -182,7 +204,7 @@ def run_paced(name: str, jobs: list, client: Client, seconds: float) -> Phase:
     connection as every pupil's device makes its own."""
     interval = seconds / len(jobs)
     outcomes: list = [None] * len(jobs)
-    cpu = server_cpu_seconds()
+    cpu, database_cpu = server_cpu_seconds(), database_cpu_seconds()
     started = time.perf_counter()
 
     def at(index: int) -> None:
@@ -201,11 +223,15 @@ def run_paced(name: str, jobs: list, client: Client, seconds: float) -> Phase:
         [o[0] for o in outcomes],
         sum(not o[1] for o in outcomes),
         server_cpu_seconds() - cpu,
+        database_cpu_seconds() - database_cpu,
     )
 
 
-def prepare_database(url: str, instance: Path) -> tuple[int, list[str], list[str]]:
-    """Tables, a school, 100 check-ins (50 per submission phase) and one for bare inserts."""
+def prepare_database(
+    url: str, instance: Path, full_checkins: int
+) -> tuple[int, list[str], list[str]]:
+    """Tables, a school, check-ins for the full-speed phase (`full_checkins`) and for the
+    paced minute (50), and one for bare inserts."""
     app = create_app(
         {"TESTING": True, "SECRET_KEY": SECRET, "INSTANCE_PATH": str(instance), "DATABASE_URL": url}
     )
@@ -234,7 +260,7 @@ def prepare_database(url: str, instance: Path) -> tuple[int, list[str], list[str
             )
 
         bare = open_one(60).id
-        full = [open_one(40).join_code for _ in range(50)]
+        full = [open_one(40).join_code for _ in range(full_checkins)]
         paced = [open_one(30).join_code for _ in range(50)]
         db.session.remove()
         db.engine.dispose()
@@ -330,6 +356,7 @@ def merged(name: str, parts: list[Phase]) -> Phase:
         [ms for p in parts for ms in p.latencies_ms],
         sum(p.failures for p in parts),
         sum(p.server_cpu_seconds for p in parts),
+        sum(p.database_cpu_seconds for p in parts),
     )
 
 
@@ -341,16 +368,17 @@ def bench(
     threads: int,
     quick: bool,
     rounds: int,
+    per_round: int,
 ) -> tuple[list[Phase], list[float]]:
-    """The phases, each 1,500 requests split over `rounds` interleaved rounds (so a change
+    """The phases, each `rounds` x `per_round` requests in interleaved rounds (so a change
     in the machine's background load falls on all three alike), and each round's ratio."""
     instance = Path(tempfile.mkdtemp(prefix=f"cmt-bench-{backend}-"))
-    bare, full_codes, paced_codes = prepare_database(url, instance)
+    full_checkins = -(-rounds * per_round // 30)
+    bare, full_codes, paced_codes = prepare_database(url, instance, full_checkins)
     process, port, log = start_server(url, instance, workers, server_threads)
     global SERVER_PID
     SERVER_PID = process.pid
     client = Client("127.0.0.1", port)
-    per_round = 1500 // rounds
     hello = ("GET", "/_benchmark/hello", None, None)
     insert = ("POST", f"/_benchmark/insert/{bare}", b"", {"Content-Length": "0"})
     parts: dict[str, list[Phase]] = {"hello": [], "bare insert": [], "check-in": []}
@@ -415,15 +443,17 @@ def report(results: dict[str, list[Phase]], ratios: dict[str, list[float]], conf
         f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average {load[0]:.1f}, Python {platform.python_version()}; {config}",
         "",
-        "| database | phase | requests | failed | per second | p50 ms | p99 ms | server CPU ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| database | phase | requests | failed | per second | p50 ms | p99 ms "
+        "| server CPU ms | database CPU ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for backend, phases in results.items():
         for phase in phases:
             lines.append(
                 f"| {backend} | {phase.name} | {phase.requests} | {phase.failures} | "
                 f"{phase.rate:.0f} | {phase.percentile(0.5):.1f} | {phase.percentile(0.99):.1f} | "
-                f"{phase.cpu_ms:.2f} |"
+                f"{phase.cpu_ms:.2f} | "
+                + (f"{phase.database_cpu_ms:.2f} |" if backend == "postgresql" else "- |")
             )
     lines.append("")
     for backend, phases in results.items():
@@ -452,7 +482,8 @@ def main() -> None:
     parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     parser.add_argument("--quick", action="store_true", help="skip the paced minute")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per phase")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds per phase")
+    parser.add_argument("--per-round", type=int, default=500, help="requests per phase and round")
     parser.add_argument("--write-results", action="store_true", help="append to RESULTS.md")
     args = parser.parse_args()
     results: dict[str, list[Phase]] = {}
@@ -473,6 +504,7 @@ def main() -> None:
                 args.threads,
                 args.quick,
                 args.rounds,
+                args.per_round,
             )
         elif postgres_server:
             url, drop = fresh_postgres(postgres_server)
@@ -485,6 +517,7 @@ def main() -> None:
                     args.threads,
                     args.quick,
                     args.rounds,
+                    args.per_round,
                 )
             finally:
                 drop()
@@ -492,7 +525,8 @@ def main() -> None:
             print("PostgreSQL skipped: set CMT_TEST_DATABASE_URL", file=sys.stderr)
     config = (
         f"gunicorn {args.workers} workers x {args.server_threads} threads, "
-        f"{args.threads} client threads, {args.rounds} rounds"
+        f"{args.threads} client threads, "
+        f"{args.rounds} rounds of {args.per_round} requests per phase"
     )
     text_report = report(results, ratios, config)
     print(text_report)

@@ -5,9 +5,12 @@ results with suppression, tallies, purge and the demo. Through the test client."
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from cmt_schools.checkins import services
@@ -219,6 +222,73 @@ def test_tallies_count_items_and_indices_on_the_0_to_100_scale(app, open_checkin
         50.0: 1,
     }
     assert not any(m == "right_now" for m, _ in tallies)
+
+
+POSTGRESQL_ONLY = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+TERM_ANSWERS = {"w1": 3, "w2": 3, "c1": 3, "c2": 3, "s1": 3, "g1": 3}
+
+
+def _submit_in_another_thread(app, code: str, outcome: dict) -> threading.Thread:
+    def submit() -> None:
+        with app.app_context():
+            submitted = services.submit_from_pupil(
+                code,
+                submission_id=str(uuid.uuid4()),
+                answers=TERM_ANSWERS,
+                answered_ids=(),
+                now=now(),
+            )
+            outcome["outcome"] = submitted.outcome
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    return thread
+
+
+@POSTGRESQL_ONLY  # SQLite runs one writer at a time, so the two cannot overlap there
+def test_an_answer_sent_during_a_finalise_waits_and_is_refused_not_left_uncounted(
+    app, open_checkin
+):
+    begin_write()
+    services._finalise(open_checkin.id, now())  # holds the check-in's row, not yet committed
+    outcome: dict = {}
+    thread = _submit_in_another_thread(app, open_checkin.join_code, outcome)
+    time.sleep(0.5)
+    assert thread.is_alive(), "the submit should wait for the finalise"
+    db.session.commit()
+    thread.join(timeout=10)
+    assert outcome == {"outcome": "closed"}
+    assert answer_count(open_checkin.id) == 0
+    assert reload(open_checkin).answer_count == 0
+
+
+@POSTGRESQL_ONLY
+def test_a_finalise_waits_for_an_answer_being_stored_and_counts_it(app, open_checkin):
+    # The pupil's one statement runs on its own connection and is not committed yet.
+    pupil = db.engine.connect()
+    pupil.begin()
+    stored = pupil.execute(
+        services._FIND_AND_STORE_ON_POSTGRESQL,
+        {"code": open_checkin.join_code, "id": str(uuid.uuid4()), "now": now(), "right_now": None}
+        | TERM_ANSWERS,
+    ).all()
+    assert stored[0].stored_now == 1
+    finalised = threading.Event()
+
+    def finalise() -> None:
+        with app.app_context():
+            services.finalise_checkin(db.session.get(CheckIn, open_checkin.id), now())
+            finalised.set()
+
+    thread = threading.Thread(target=finalise)
+    thread.start()
+    time.sleep(0.5)
+    assert not finalised.is_set(), "the finalise should wait for the answer being stored"
+    pupil.commit()
+    pupil.close()
+    thread.join(timeout=10)
+    assert finalised.is_set()
+    assert reload(open_checkin).answer_count == 1 == answer_count(open_checkin.id)
 
 
 def test_finalising_is_idempotent(app, open_checkin):

@@ -9,6 +9,7 @@ Clearing cookies lets a device answer again: the per-check-in cap bounds what th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Request, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -26,7 +27,13 @@ class AnsweredList:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cmt-checkins-answered")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    # Built once per key: every pupil's submit reads and writes this cookie.
+    return URLSafeSerializer(secret_key, salt="cmt-checkins-answered")
 
 
 def read_answered(request: Request) -> AnsweredList:
@@ -46,11 +53,18 @@ def read_answered(request: Request) -> AnsweredList:
     return AnsweredList(tuple(value[-MAX_REMEMBERED:]))
 
 
+@lru_cache(maxsize=1024)
+def _signed_list(secret_key: str, ids: tuple[int, ...]) -> str:
+    # The same list always signs to the same value, and in a burst most devices send the
+    # same one-id list, so each is signed once.
+    return _serializer_for(secret_key).dumps(list(ids))
+
+
 def remember_answered(response: Response, answered: AnsweredList, check_in_id: int) -> None:
-    ids = [*[i for i in answered.ids if i != check_in_id][-(MAX_REMEMBERED - 1) :], check_in_id]
+    ids = (*[i for i in answered.ids if i != check_in_id][-(MAX_REMEMBERED - 1) :], check_in_id)
     response.set_cookie(
         COOKIE_NAME,
-        _serializer().dumps(ids),
+        _signed_list(current_app.config["SECRET_KEY"], ids),
         max_age=MAX_AGE_SECONDS,
         path=COOKIE_PATH,
         secure=current_app.config["SESSION_COOKIE_SECURE"],

@@ -1,15 +1,15 @@
-"""Forms: the teacher's "open a check-in", the pupil's code box and the pupil's answers."""
+"""Forms: the teacher's "open a check-in", the pupil's code box, and reading the pupil's answers."""
 
 from __future__ import annotations
 
-from functools import cache
+from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from . import questions
-from .services import DURATIONS, MAX_CLASS_SIZE, is_submission_id
+from .services import DURATIONS, MAX_CLASS_SIZE
 
 try:  # WTForms 3.3 deprecates (value, label) tuples for choices
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -77,59 +77,38 @@ class JoinForm(FlaskForm):
     )
 
 
-def _one_answer(form, field) -> None:
-    # A radio group sends one value; two means the request was not made by our page.
-    if field.raw_data and len(field.raw_data) > 1:
-        raise ValidationError("Choose one answer.")
+@dataclass(frozen=True)
+class SentAnswers:
+    """A pupil's choices as the answer form sent them."""
+
+    answers: dict[str, int | None]  # each item: 1-5, or None (skipped, "rather not say")
+    kept: dict[str, str]  # the choices that were valid, ticked again if the form comes back
+    all_valid: bool  # False when an item got a value no choice has, or several values
 
 
-def _submission_id(form, field) -> None:
-    if not is_submission_id(field.data):
-        raise ValidationError("This page was not loaded properly.")
+_ALLOWED_VALUES = frozenset((*questions.SCALE_VALUES, questions.SKIP_VALUE))
 
 
-class PupilAnswersForm(FlaskForm):
-    """Base of the per-check-in answer forms: the hidden submission id (a random UUID)."""
+def read_sent_answers(formdata) -> SentAnswers:
+    """Read the radio group of every item from the posted form (one value each, or none).
 
-    submission_id = HiddenField(validators=[_submission_id])
-
-    def answers(self) -> dict[str, int | None]:
-        """Each item's answer, 1-5, or None for skipped or "I'd rather not say"."""
-        result = {}
-        for question in self.questions:
-            value = getattr(self, question.key).data
-            result[question.key] = int(value) if value and value.isdigit() else None
-        return result
-
-    def kept_answers(self) -> dict[str, str]:
-        """The answers that were valid choices, to show again when the form comes back."""
-        kept = {}
-        for question in self.questions:
-            field = getattr(self, question.key)
-            allowed = {str(c.value) for c in question.choices} | {questions.SKIP_VALUE}
-            if isinstance(field.data, str) and field.data in allowed and not field.errors:
-                kept[question.key] = field.data
-        return kept
-
-
-@cache
-def answers_form_class(kind: str, band: str) -> type[PupilAnswersForm]:
-    """The answer form for a check-in's kind and band (one radio group per question)."""
-    chosen = questions.questions_for(kind, band)
-    fields = {
-        question.key: RadioField(
-            question.text,
-            choices=choices(
-                [(str(c.value), c.word) for c in question.choices]
-                + [(questions.SKIP_VALUE, questions.RATHER_NOT_SAY)]
-            ),
-            validators=[Optional(strip_whitespace=False), _one_answer],
-            validate_choice=True,
-        )
-        for question in chosen
-    }
-    return type(
-        f"PupilAnswersForm_{kind}_{band}",
-        (PupilAnswersForm,),
-        {**fields, "questions": chosen},
-    )
+    The pupil form has no WTForms form of its own: seven radio groups bound and validated
+    per request cost more than storing the answers, on the request a whole school sends
+    within a minute. Its CSRF token is still checked by Flask-WTF (views.py), and the
+    service keeps only the items its check-in asks and checks their values again.
+    """
+    answers: dict[str, int | None] = {}
+    kept: dict[str, str] = {}
+    all_valid = True
+    for item in questions.ALL_ITEMS:
+        sent = formdata.getlist(item)
+        answers[item] = None
+        if not sent or sent == [""]:
+            continue  # not answered: every question is optional
+        if len(sent) > 1 or sent[0] not in _ALLOWED_VALUES:
+            all_valid = False  # a radio group sends one of its values: this was not our page
+            continue
+        kept[item] = sent[0]
+        if sent[0] != questions.SKIP_VALUE:
+            answers[item] = int(sent[0])
+    return SentAnswers(answers, kept, all_valid)

@@ -142,6 +142,16 @@ INDEX_EXPLANATIONS = {
 
 assert all(tuple(q.key for q in qs) == TERM_ITEMS for qs in TERM_QUESTIONS.values())
 
+# Every item of every band and kind is answered on the same 1-5 scale, whatever its words, so
+# a submitted form can be read before its check-in is looked up (forms.read_sent_answers).
+ALL_ITEMS = (*TERM_ITEMS, NOW_ITEM)
+SCALE_VALUES = ("1", "2", "3", "4", "5")
+assert all(
+    tuple(str(choice.value) for choice in question.choices) == SCALE_VALUES
+    for band_questions in (*TERM_QUESTIONS.values(), *NOW_QUESTIONS.values())
+    for question in band_questions
+)
+
 
 def questions_for(kind: str, band: str) -> tuple[Question, ...]:
     """The questions of a check-in of `kind` (baseline, endpoint, now) for `band`."""

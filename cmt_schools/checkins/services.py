@@ -239,9 +239,11 @@ class AnswerRefused(ServiceError):
 
 
 # The pupil path runs for every answer of a burst, so its statements are written once here
-# as plain SQL (portable between SQLite and PostgreSQL) rather than built per request. One
-# query brings the check-in and the school's help contacts for the closing screen.
-_FIND_FOR_PUPIL = text(
+# as plain SQL (portable between SQLite and PostgreSQL) rather than built per request, and
+# run on the session's connection: they load no ORM objects, so the ORM's execution layer
+# would only add work (about half the cost of each statement). One query brings the
+# check-in and the school's help contacts for the closing screen.
+_FIND_FOR_PUPIL_SQL = (
     "SELECT check_in.id, check_in.school_id, check_in.kind, check_in.band,"
     " check_in.join_code, check_in.closes_at, check_in.closed_at, school.trusted_adults,"
     " support_contact.name, support_contact.detail, support_contact.for_ks2,"
@@ -249,19 +251,30 @@ _FIND_FOR_PUPIL = text(
     " FROM check_in JOIN school ON school.id = check_in.school_id"
     " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
     " WHERE check_in.join_code = :code ORDER BY support_contact.position"
-).columns(
-    closes_at=DateTime(timezone=True),
-    closed_at=DateTime(timezone=True),
-    for_ks2=Boolean,
-    for_ks3_ks4=Boolean,
 )
+_PUPIL_COLUMN_TYPES = {
+    "closes_at": DateTime(timezone=True),
+    "closed_at": DateTime(timezone=True),
+    "for_ks2": Boolean,
+    "for_ks3_ks4": Boolean,
+}
+_FIND_FOR_PUPIL = text(_FIND_FOR_PUPIL_SQL).columns(**_PUPIL_COLUMN_TYPES)
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def find_for_pupil(code: str, now: datetime) -> PupilCheckIn | None:
     """The check-in with this join code (already normalised), or None."""
     if not is_plausible_code(code):
         return None
-    rows = db.session.execute(_FIND_FOR_PUPIL, {"code": code}).all()
+    rows = db.session.connection().execute(_FIND_FOR_PUPIL, {"code": code}).all()
+    return _pupil_check_in(rows, now)
+
+
+def _pupil_check_in(rows, now: datetime) -> PupilCheckIn | None:
+    """A PupilCheckIn from the rows of _FIND_FOR_PUPIL's columns (one per help contact)."""
     if not rows:
         return None
     row = rows[0]
@@ -295,18 +308,18 @@ def _help_from(rows, band: str) -> HelpContacts:
     return HelpContacts(trusted or DEFAULT_TRUSTED_ADULTS, contacts)
 
 
+def items_for(kind: str) -> tuple[str, ...]:
+    return (NOW_ITEM,) if kind == "now" else TERM_ITEMS
+
+
 def clean_answers(kind: str, answers: dict[str, int | None]) -> dict[str, int | None]:
     """The answers for this kind's items, each 1-5 or None; anything else is refused."""
-    items = (NOW_ITEM,) if kind == "now" else TERM_ITEMS
+    items = items_for(kind)
     unknown = set(answers) - set(items)
     if unknown:
         raise ServiceError("Those answers do not belong to this check-in.")
-    cleaned: dict[str, int | None] = {}
-    for item in items:
-        value = answers.get(item)
-        if value is not None and (isinstance(value, bool) or value not in SCALE):
-            raise ServiceError("An answer was not one of the choices.", item)
-        cleaned[item] = value
+    cleaned = {item: answers.get(item) for item in items}
+    _check_values(cleaned)
     return cleaned
 
 
@@ -336,7 +349,7 @@ _ANSWER_COLUMNS = ("w1", "w2", "c1", "c2", "s1", "g1", "right_now")
 assert (*TERM_ITEMS, NOW_ITEM) == _ANSWER_COLUMNS
 # One statement stores the answer set only if the check-in is open and below its cap, and
 # stores nothing for a submission id already stored. Its short write transaction is what
-# queues behind other writers, so nothing else happens inside it.
+# queues behind other writers, so little else happens inside it.
 _STORE_ANSWER_SET = text(
     "INSERT INTO answer_set (id, check_in_id, w1, w2, c1, c2, s1, g1, right_now)"
     " SELECT :id, check_in.id, :w1, :w2, :c1, :c2, :s1, :g1, :right_now"
@@ -346,68 +359,199 @@ _STORE_ANSWER_SET = text(
     " WHERE answer_set.check_in_id = :check_in_id) < check_in.max_answers"
     " ON CONFLICT (id) DO NOTHING"
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
-# PostgreSQL: the lightest row lock on the check-in (the one the answer set's foreign key
-# takes anyway), taken before the insert reads anything. Submissions share it, so they do
-# not queue behind each other; finalising locks the row FOR UPDATE, which waits for them and
-# makes later ones wait, so no answer slips in after the tally is counted.
+
+SAVED = "saved"  # stored now, or stored before under the same submission id (a resend)
+ALREADY_ANSWERED = "already"  # this device answered this check-in before, with another form
+
+# PostgreSQL: a pupil's submit in one statement (one round trip): find the check-in by its
+# code, share-lock its row, store the answers if it is open and below its cap, and return
+# the check-in with the school's help contacts, as _FIND_FOR_PUPIL does, plus whether the
+# row went in. The lock is the lightest row lock (the one the answer set's foreign key takes
+# anyway), so submissions do not queue behind each other; finalising locks the row FOR
+# UPDATE, which waits for them, and a submit that had to wait for a finalise sees the row as
+# the finalise left it (closed), so no answer slips in after the tally is counted. The
+# check-in's kind picks its items: the others are stored empty.
+_FIND_AND_STORE_ON_POSTGRESQL = (
+    text(
+        "WITH target AS ("
+        " SELECT id, school_id, kind, band, join_code, closes_at, closed_at, max_answers"
+        " FROM check_in WHERE join_code = :code FOR KEY SHARE),"
+        " stored AS ("
+        " INSERT INTO answer_set (id, check_in_id, w1, w2, c1, c2, s1, g1, right_now)"
+        " SELECT :id, target.id,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:w1 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:w2 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:c1 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:c2 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:s1 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:g1 AS SMALLINT) END,"
+        " CASE WHEN target.kind = 'now' THEN CAST(:right_now AS SMALLINT) END"
+        " FROM target WHERE target.closed_at IS NULL AND target.closes_at > :now"
+        " AND (SELECT count(*) FROM answer_set"
+        " WHERE answer_set.check_in_id = target.id) < target.max_answers"
+        " ON CONFLICT (id) DO NOTHING RETURNING check_in_id)"
+        " SELECT target.id, target.school_id, target.kind, target.band, target.join_code,"
+        " target.closes_at, target.closed_at, school.trusted_adults, support_contact.name,"
+        " support_contact.detail, support_contact.for_ks2, support_contact.for_ks3_ks4,"
+        " (SELECT count(*) FROM stored) AS stored_now"
+        " FROM target JOIN school ON school.id = target.school_id"
+        " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
+        " ORDER BY support_contact.position"
+    )
+    .bindparams(bindparam("now", type_=DateTime(timezone=True)))
+    .columns(**_PUPIL_COLUMN_TYPES)
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a pupil's answers: SAVED, ALREADY_ANSWERED, or a refusal (unknown,
+    closed, full or conflict). `checkin` is None only when no check-in has the code."""
+
+    outcome: str
+    checkin: PupilCheckIn | None = None
+
+
+def submit_from_pupil(
+    code: str,
+    *,
+    submission_id: str,
+    answers: dict[str, int | None],
+    answered_ids: tuple[int, ...],
+    now: datetime,
+) -> Submission:
+    """Store a pupil's answer set for the check-in with this join code. Commits when stored.
+
+    `answers` may hold items of either kind: the ones this check-in does not ask are
+    ignored. `answered_ids` are the check-ins this device answered before (its signed
+    cookie): it may resend the same form, not send another.
+
+    PostgreSQL: one statement finds the check-in and stores the answers (above). SQLite: the
+    lookup reads before the write lock is taken, because writers hold that lock one at a
+    time, and the insert's own check (open, kind, cap) is all that runs under it.
+    """
+    if not is_submission_id(submission_id):
+        raise ServiceError("That form was not one of ours. Please load the page again.")
+    values = {item: answers.get(item) for item in _ANSWER_COLUMNS}
+    _check_values(values)
+    if not is_plausible_code(code):
+        return Submission("unknown")
+    try:
+        if _on_postgresql():
+            begin_write()
+            rows = db.session.connection().execute(
+                _FIND_AND_STORE_ON_POSTGRESQL,
+                {"code": code, "id": submission_id, "now": now, **values},
+            )
+            rows = rows.all()
+            checkin = _pupil_check_in(rows, now)
+            stored = bool(rows and rows[0].stored_now)
+        else:
+            checkin = find_for_pupil(code, now)
+            stored = False
+            if checkin and checkin.open and checkin.id not in answered_ids:
+                begin_write()  # ends the read and takes the write lock
+                stored = _insert_answer_set(
+                    checkin.id, checkin.kind, submission_id, _asked(values, checkin.kind), now
+                )
+        if checkin is None:
+            return Submission("unknown")
+        if checkin.id in answered_ids:
+            db.session.rollback()  # whatever went in: this device has answered already
+            resent = answer_set_exists(submission_id, checkin.id)
+            return Submission(SAVED if resent else ALREADY_ANSWERED, checkin)
+        if stored:
+            db.session.commit()
+            return Submission(SAVED, checkin)
+    finally:
+        if db.session().in_transaction():
+            db.session.rollback()  # nothing half-done stays behind, and the lock is let go
+    if not checkin.open:
+        return Submission("closed", checkin)
+    refused = _why_not_stored(checkin.id, submission_id, _asked(values, checkin.kind), now)
+    return Submission(refused or SAVED, checkin)
+
+
+def _check_values(values: dict[str, int | None]) -> None:
+    for item, value in values.items():
+        if value is not None and (isinstance(value, bool) or value not in SCALE):
+            raise ServiceError("An answer was not one of the choices.", item)
+
+
+def _asked(values: dict[str, int | None], kind: str) -> dict[str, int | None]:
+    """The answers to the items a check-in of `kind` asks."""
+    return {item: values.get(item) for item in items_for(kind)}
+
+
+# PostgreSQL, storing by check-in id: the same share lock as above, taken before the insert
+# reads anything.
 _SHARE_CHECK_IN = text("SELECT id FROM check_in WHERE id = :check_in_id FOR KEY SHARE")
 
 
 def submit_answers(
     check_in_id: int, *, submission_id: str, answers: dict[str, int | None], now: datetime
 ) -> bool:
-    """Store one pupil's answer set. Commits. True when stored now, False when already stored.
+    """Store one answer set for a check-in by id. Commits. True when stored now, False when
+    already stored under this submission id.
 
-    A submission id that is already stored for this check-in stores nothing and counts as
-    saved (a retried submit). Refuses (AnswerRefused) an unknown, closed or full check-in.
-    The answer set holds the check-in and the answers: no time, no address, nothing else.
-    The cap is exact on SQLite (writers run one at a time); on PostgreSQL submissions saved
-    at the very same moment may pass it by at most the number of them in flight.
+    Refuses (AnswerRefused) an unknown, closed or full check-in. The answer set holds the
+    check-in and the answers: no time, no address, nothing else. The cap is exact on SQLite
+    (writers run one at a time); on PostgreSQL submissions saved at the very same moment may
+    pass it by at most the number of them in flight.
     """
     if not is_submission_id(submission_id):
         raise ServiceError("That form was not one of ours. Please load the page again.")
-    kind = NOW_ITEM if NOW_ITEM in answers else None
-    cleaned = clean_answers("now" if kind else "term", answers)
-    values = {column: cleaned.get(column) for column in _ANSWER_COLUMNS}
+    kind = "now" if NOW_ITEM in answers else "baseline"
+    cleaned = clean_answers(kind, answers)
     begin_write()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         db.session.execute(_SHARE_CHECK_IN, {"check_in_id": check_in_id})
-    stored = db.session.execute(
-        _STORE_ANSWER_SET,
-        {
-            "id": submission_id,
-            "check_in_id": check_in_id,
-            "now": now,
-            "is_now": bool(kind),
-            **values,
-        },
-    ).rowcount
-    if stored == 1:
+    if _insert_answer_set(check_in_id, kind, submission_id, cleaned, now):
         db.session.commit()
         return True
     db.session.rollback()
-    return _why_not_stored(check_in_id, submission_id, cleaned, now)
+    refused = _why_not_stored(check_in_id, submission_id, cleaned, now)
+    if refused:
+        raise AnswerRefused(refused, REFUSALS[refused])
+    return False
+
+
+def _insert_answer_set(
+    check_in_id: int, kind: str, submission_id: str, values: dict[str, int | None], now: datetime
+) -> bool:
+    """The store, in the caller's write transaction: True when the row went in."""
+    parameters = {column: values.get(column) for column in _ANSWER_COLUMNS}
+    parameters.update(id=submission_id, check_in_id=check_in_id, now=now, is_now=kind == "now")
+    return db.session.connection().execute(_STORE_ANSWER_SET, parameters).rowcount == 1
+
+
+REFUSALS = {
+    "unknown": "We could not find that check-in.",
+    "closed": "This check-in has closed.",
+    "full": "This check-in has all the answers it can take.",
+    "conflict": "That form was not one of ours. Please load it again.",
+}
 
 
 def _why_not_stored(
     check_in_id: int, submission_id: str, cleaned: dict[str, int | None], now: datetime
-) -> bool:
-    """After the insert stored nothing: already saved (False), or the reason it was refused."""
+) -> str | None:
+    """After the insert stored nothing: None when already saved, else why it was refused."""
     stored_for = db.session.scalar(
         select(AnswerSet.check_in_id).where(AnswerSet.id == submission_id)
     )
     if stored_for == check_in_id:
-        return False
+        return None
     if stored_for is not None:
-        raise AnswerRefused("conflict", "That form was not one of ours. Please load it again.")
+        return "conflict"
     checkin = db.session.get(CheckIn, check_in_id)
     if checkin is None:
-        raise AnswerRefused("unknown", "We could not find that check-in.")
+        return "unknown"
     if not is_open(checkin, now):
-        raise AnswerRefused("closed", "This check-in has closed.")
-    if set(cleaned) != set((NOW_ITEM,) if checkin.kind == "now" else TERM_ITEMS):
+        return "closed"
+    if set(cleaned) != set(items_for(checkin.kind)):
         raise ServiceError("Those answers do not belong to this check-in.")
-    raise AnswerRefused("full", "This check-in has all the answers it can take.")
+    return "full"
 
 
 # ---------------------------------------------------------------- tallies

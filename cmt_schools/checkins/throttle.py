@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from functools import lru_cache
 
 from flask import Response, current_app, request
 
@@ -32,9 +33,14 @@ DAY_SECONDS = 24 * 60 * 60
 
 
 def _secret_for_today() -> bytes:
-    day = int(time.time() // DAY_SECONDS)
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, f"cmt-join-throttle:{day}".encode(), hashlib.sha256).digest()
+    return _secret_for_day(str(current_app.config["SECRET_KEY"]), int(time.time() // DAY_SECONDS))
+
+
+@lru_cache(maxsize=4)
+def _secret_for_day(secret_key: str, day: int) -> bytes:
+    return hmac.new(
+        secret_key.encode(), f"cmt-join-throttle:{day}".encode(), hashlib.sha256
+    ).digest()
 
 
 def hashed_address_key() -> str:

@@ -21,6 +21,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -28,9 +29,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
 
 from ..accounts.models import School
 from ..core import errors
@@ -40,7 +42,7 @@ from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db, limiter
 from . import device, questions, services
-from .forms import JoinForm, OpenCheckInForm, answers_form_class, choices
+from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .models import KINDS, CheckIn
 from .throttle import SCOPE, hashed_address_key, join_limit, was_wrong_code
 
@@ -51,8 +53,41 @@ PUPIL_ENDPOINTS = frozenset({"checkins.join", "checkins.join_code"})
 # The pupil form is tiny: refuse anything bigger before parsing it.
 PUPIL_MAX_BODY = 16 * 1024
 
+
+def _form_token_secret(code: str) -> str:
+    # Each check-in's form token is signed for its own code, so a token works only on the
+    # code whose page gave it out (Flask-WTF's tokens are otherwise good for any form).
+    return f"{current_app.secret_key}:join:{code}"
+
+
+def _form_token_is_valid(code: str) -> bool:
+    """The submitted form's CSRF token is good, and was given out by this code's page."""
+    if "pupil_form_token_valid" not in g:
+        try:
+            validate_csrf(request.form.get("csrf_token"), secret_key=_form_token_secret(code))
+            g.pupil_form_token_valid = True
+        except ValidationError:
+            g.pupil_form_token_valid = False
+    return g.pupil_form_token_valid
+
+
+def _is_the_submit_of_a_form_this_code_gave_out() -> bool:
+    """Such a submit cannot be a guess: its sender opened the code's page, which the join
+    throttle counted. So it skips the throttle, and a school whose shared address ran into
+    the limit can still send the forms its pupils have open."""
+    if request.method != "POST" or not current_app.config["WTF_CSRF_ENABLED"]:
+        return False
+    if not request.content_length or request.content_length > PUPIL_MAX_BODY:
+        return False  # the view refuses it (nothing is read here)
+    return _form_token_is_valid(services.normalise_code((request.view_args or {}).get("code")))
+
+
 join_throttle = limiter.shared_limit(
-    join_limit, scope=SCOPE, key_func=hashed_address_key, deduct_when=was_wrong_code
+    join_limit,
+    scope=SCOPE,
+    key_func=hashed_address_key,
+    deduct_when=was_wrong_code,
+    exempt_when=_is_the_submit_of_a_form_this_code_gave_out,
 )
 
 
@@ -254,13 +289,27 @@ def join():
 
 
 def _questions_page(
-    checkin: services.PupilCheckIn, form, status: int = 200, problem: str | None = None
+    checkin: services.PupilCheckIn,
+    *,
+    submission_id: str | None = None,
+    kept: dict[str, str] | None = None,
+    status: int = 200,
+    problem: str | None = None,
 ):
     return _pupil_page(
         "questions.html",
         status,
         checkin=checkin,
-        form=form,
+        questions=questions.questions_for(checkin.kind, checkin.band),
+        # Made when the form is first shown, it becomes the answer set's key, so sending the
+        # same form twice stores it once. A form shown again keeps the id it was sent with.
+        submission_id=submission_id or str(uuid.uuid4()),
+        kept=kept or {},
+        form_token=(
+            generate_csrf(secret_key=_form_token_secret(checkin.join_code))
+            if current_app.config["WTF_CSRF_ENABLED"]
+            else None
+        ),
         problem=problem,
         introduction=questions.introduction_for(checkin.band),
         lead_in=questions.lead_in_for(checkin.kind, checkin.band),
@@ -269,111 +318,137 @@ def _questions_page(
     )
 
 
-def _fresh_form(checkin: services.PupilCheckIn, kept: dict[str, str] | None = None):
-    form = answers_form_class(checkin.kind, checkin.band)(formdata=None)
-    # The submission id is made here, when the form is shown: it becomes the answer set's key.
-    form.submission_id.data = str(uuid.uuid4())
-    for key, value in (kept or {}).items():
-        getattr(form, key).data = value
-    return form
-
-
 @bp.route("/join/<code>", methods=["GET", "POST"])
 @allow(PUBLIC)
 @csrf.exempt  # the form checks its own token, so an expired one keeps the answers (below)
 @join_throttle
 def join_code(code: str):
-    now = _now()
-    checkin = services.find_for_pupil(services.normalise_code(code), now)
+    code = services.normalise_code(code)
+    if request.method == "POST":
+        return _submit(code, _now())
+    checkin = services.find_for_pupil(code, _now())
     if checkin is None:
         return _unknown_code()
-    answered = device.read_answered(request)
-    if request.method == "GET":
-        if not checkin.open:
-            return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
-        if checkin.id in answered.ids:
-            return _pupil_page("already.html", 200, help=_help(checkin), band=checkin.band)
-        return _questions_page(checkin, _fresh_form(checkin))
-    return _submit(checkin, answered, now)
+    if not checkin.open:
+        return _closed(checkin)
+    if checkin.id in device.read_answered(request).ids:
+        return _pupil_page("already.html", 200, help=_help(checkin), band=checkin.band)
+    return _questions_page(checkin)
 
 
-def _submit(checkin: services.PupilCheckIn, answered: device.AnsweredList, now: datetime):
-    request.max_content_length = PUPIL_MAX_BODY
-    form = answers_form_class(checkin.kind, checkin.band)()
-    if not form.validate():
-        kept = form.kept_answers()
-        csrf_failed = bool(getattr(form, "csrf_token", None) and form.csrf_token.errors)
-        if csrf_failed:
-            current_app.logger.warning("security: CSRF failure endpoint=%s", request.endpoint)
-            problem = (
-                "This page was open for a long time, so for safety it needs one more tap. "
-                "Your answers are still here: check them and press Send again."
-            )
-        elif form.submission_id.errors:
-            problem = "Something went wrong with this page. Please check your answers and send."
-        else:
-            problem = "Some answers were not ones we expected. Please choose them again."
-        fresh = _fresh_form(checkin, kept)
-        if not form.submission_id.errors:
-            fresh.submission_id.data = form.submission_id.data
-        return _questions_page(checkin, fresh, 400, problem)
-    submission_id = form.submission_id.data
+def _problem_with_the_form(
+    code: str, sent: SentAnswers, submission_id: str, answered: device.AnsweredList
+) -> str | None:
+    """What is wrong with a submitted form, in words for the pupil, or None."""
+    if current_app.config["WTF_CSRF_ENABLED"] and not _form_token_is_valid(code):
+        current_app.logger.warning("security: CSRF failure endpoint=%s", request.endpoint)
+        return (
+            "This page was open for a long time, so for safety it needs one more tap. "
+            "Your answers are still here: check them and press Send again."
+        )
+    if not services.is_submission_id(submission_id):
+        return "Something went wrong with this page. Please check your answers and send."
+    if not sent.all_valid:
+        return "Some answers were not ones we expected. Please choose them again."
     if answered.tampered:
-        fresh = _fresh_form(checkin, form.kept_answers())
-        fresh.submission_id.data = submission_id
-        body, status = _questions_page(
-            checkin,
-            fresh,
-            400,
+        return (
             "Something on this device got muddled, so nothing was saved yet. "
-            "Your answers are still here: please press Send again.",
+            "Your answers are still here: please press Send again."
         )
-        response = current_app.make_response((body, status))
-        device.forget_tampered(response)
-        return response
-    if checkin.id in answered.ids:
-        if services.answer_set_exists(submission_id, checkin.id):
-            return _saved(checkin, answered)
-        return _pupil_page("already.html", 409, help=_help(checkin), band=checkin.band)
-    try:
-        services.submit_answers(
-            checkin.id, submission_id=submission_id, answers=form.answers(), now=now
-        )
-    except services.AnswerRefused as refused:
-        if refused.reason == "unknown":
-            return _unknown_code()
-        if refused.reason == "closed":
-            return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
-        if refused.reason == "full":
-            return _pupil_page("full.html", 409, help=_help(checkin), band=checkin.band)
+    return None
+
+
+def _submit(code: str, now: datetime):
+    request.max_content_length = PUPIL_MAX_BODY
+    sent = read_sent_answers(request.form)
+    submission_id = request.form.get("submission_id", "")
+    answered = device.read_answered(request)
+
+    def again(status: int, problem: str, checkin: services.PupilCheckIn):
+        """The form once more, with the pupil's valid answers still ticked."""
+        keep_id = services.is_submission_id(submission_id)
         return _questions_page(
             checkin,
-            _fresh_form(checkin, form.kept_answers()),
-            400,
-            "Something went wrong with this page. Please check your answers and send.",
+            submission_id=submission_id if keep_id else None,
+            kept=sent.kept,
+            status=status,
+            problem=problem,
         )
-    except ServiceError as error:
-        return _questions_page(
-            checkin, _fresh_form(checkin, form.kept_answers()), 400, error.message
+
+    problem = _problem_with_the_form(code, sent, submission_id, answered)
+    if problem:
+        checkin = services.find_for_pupil(code, now)
+        if checkin is None:
+            return _unknown_code()
+        if not checkin.open:
+            return _closed(checkin)
+        response = current_app.make_response(again(400, problem, checkin))
+        if answered.tampered:
+            device.forget_tampered(response)
+        return response
+    try:
+        submitted = services.submit_from_pupil(
+            code,
+            submission_id=submission_id,
+            answers=sent.answers,
+            answered_ids=answered.ids,
+            now=now,
         )
     except SQLAlchemyError as error:
         db.session.rollback()
         # The kind of failure only: the exception's text would quote the answers.
         current_app.logger.error("checkins: an answer set was not saved (%s)", type(error).__name__)
-        fresh = _fresh_form(checkin, form.kept_answers())
-        fresh.submission_id.data = submission_id  # a retry stays idempotent
-        return _questions_page(
-            checkin,
-            fresh,
-            503,
-            "Not saved, please try again. Your answers are still here: press Send again.",
+        checkin = services.find_for_pupil(code, now)
+        if checkin is None:
+            raise
+        # The same submission id again, so a retry stays idempotent.
+        message = "Not saved, please try again. Your answers are still here: press Send again."
+        return again(503, message, checkin)
+    except ServiceError as error:  # the service's own check of the answers
+        checkin = services.find_for_pupil(code, now)
+        if checkin is None:
+            return _unknown_code()
+        return again(400, error.message, checkin)
+    checkin = submitted.checkin
+    if checkin is None:
+        return _unknown_code()
+    if submitted.outcome == services.SAVED:
+        return _saved(checkin, answered)
+    if submitted.outcome == services.ALREADY_ANSWERED:
+        return _pupil_page("already.html", 409, help=_help(checkin), band=checkin.band)
+    if submitted.outcome == "closed":
+        return _closed(checkin)
+    if submitted.outcome == "full":
+        return _pupil_page("full.html", 409, help=_help(checkin), band=checkin.band)
+    message = "Something went wrong with this page. Please check your answers and send."
+    return again(400, message, checkin)
+
+
+def _closed(checkin: services.PupilCheckIn):
+    return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
+
+
+# Every pupil of a school and band sees the very same closing screen (security.md), and a
+# whole school can finish within a minute, so each one is rendered once and kept. The key
+# holds the help contacts themselves: a lead's edit shows on the next pupil's screen.
+CLOSING_PAGES_KEPT = 256
+
+
+def _closing_page(checkin: services.PupilCheckIn) -> str:
+    kept: dict = current_app.extensions.setdefault("cmt_closing_pages", {})
+    key = (checkin.band, checkin.help)
+    page = kept.get(key)
+    if page is None:
+        if len(kept) >= CLOSING_PAGES_KEPT:
+            kept.clear()
+        page = kept[key] = render_template(
+            "checkins/closing.html", help=_help(checkin), band=checkin.band
         )
-    return _saved(checkin, answered)
+    return page
 
 
 def _saved(checkin: services.PupilCheckIn, answered: device.AnsweredList):
-    body = render_template("checkins/closing.html", help=_help(checkin), band=checkin.band)
-    response = current_app.make_response(body)
+    response = current_app.make_response(_closing_page(checkin))
     device.remember_answered(response, answered, checkin.id)
     return response
 
