@@ -379,6 +379,13 @@ def machine() -> str:
     )
 
 
+def startup_phrase(chrome_term: dict) -> str:
+    startup = chrome_term["from_launch_median"] - chrome_term["running_median"]
+    if startup <= 0:
+        return "starting it costs little beside the print itself"
+    return f"starting it costs about {ms(startup)}"
+
+
 def ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
@@ -468,19 +475,19 @@ def report(
         "",
         "Why the term pack is slower than Chromium: WeasyPrint's time grows with the pages it "
         f"lays out (about {term['cold_median'] / term['pages'] * 1000:.0f} ms a page here; the "
-        f"term pack has {term['pages']} pages), while Chromium's grows slowly (starting it "
-        f"costs about {ms(c_term['from_launch_median'] - c_term['running_median'])}, and its "
-        "layout is native code). So WeasyPrint "
+        f"term pack has {term['pages']} pages), while Chromium's grows slowly ("
+        f"{startup_phrase(c_term)}, and its layout is native code). So WeasyPrint "
         f"{'wins' if lesson['cold_median'] < c_lesson['from_launch_median'] else 'loses'} "
         "on a lesson pack against Chromium from launch, and loses on a term pack of ten "
         "lessons. The floor rows say the gap is not the design: with no stylesheet to speak "
         f"of, WeasyPrint still takes {floor['bare']['median'] / c_term['from_launch_median']:.1f}x "
         "Chromium's time to set this much text in one Python process, so no change to the "
-        "stylesheet or the markup can bring the term pack within 1.5x. Only splitting the "
-        "work across processes could (a term pack is ten lessons, each starting on a new "
-        "page), and WeasyPrint cannot join separately rendered documents into one tagged "
-        "PDF: its pages can only be combined inside one process, and merging PDF files "
-        "drops the tags a screen reader needs. What keeps the term pack bearable: it is "
+        "stylesheet or the markup can bring the term pack within 1.5x. Splitting the work "
+        "across processes is the only way to narrow it (a term pack is ten lessons, each "
+        "starting on a new page), and WeasyPrint cannot join separately rendered documents "
+        "into one tagged PDF: its pages can only be combined inside one process, and merging "
+        "PDF files drops the tags a screen reader needs. What keeps the term pack bearable: "
+        "it is "
         "rendered once per change of "
         "anything in it (the cache is shared by every worker on the host, and a lock stops "
         "two renders of the same pack at once), every later download takes a few "
