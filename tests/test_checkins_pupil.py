@@ -343,6 +343,23 @@ def test_a_missing_or_forged_submission_id_stores_nothing(client, open_checkin):
     assert answer_count(open_checkin.id) == 0
 
 
+def test_a_submission_id_already_used_by_another_check_in_gets_a_new_form(app, teacher_and_class):
+    teacher, school_class = teacher_and_class
+    first, second = open_for(school_class, teacher), open_for(school_class, teacher)
+    response, data = pupil_submits(app.test_client(), first.join_code, ALL_THREES)
+    assert SAVED in response.get_data(as_text=True)
+    client = app.test_client()  # another device, sending the same id to the other check-in
+    response = client.post(f"/join/{second.join_code}", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "went wrong with this page" in html
+    assert 'name="w1" value="3" checked' in html
+    resend = {**form_fields(html), **ALL_THREES}
+    assert resend["submission_id"] != data["submission_id"]
+    assert answer_count(second.id) == 0
+    response = client.post(f"/join/{second.join_code}", data=resend)
+    assert SAVED in response.get_data(as_text=True) and answer_count(second.id) == 1
+
+
 def test_answers_for_another_kind_are_ignored_and_skips_are_stored_as_none(client, make_teacher):
     teacher = make_teacher()
     checkin = open_for(make_class(teacher), teacher, kind="now")

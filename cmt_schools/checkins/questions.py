@@ -145,9 +145,10 @@ assert all(tuple(q.key for q in qs) == TERM_ITEMS for qs in TERM_QUESTIONS.value
 # Every item of every band and kind is answered on the same 1-5 scale, whatever its words, so
 # a submitted form can be read before its check-in is looked up (forms.read_sent_answers).
 ALL_ITEMS = (*TERM_ITEMS, NOW_ITEM)
-SCALE_VALUES = ("1", "2", "3", "4", "5")
+SCALE = (1, 2, 3, 4, 5)
+SCALE_VALUES = tuple(str(value) for value in SCALE)  # as the form sends them
 assert all(
-    tuple(str(choice.value) for choice in question.choices) == SCALE_VALUES
+    tuple(choice.value for choice in question.choices) == SCALE
     for band_questions in (*TERM_QUESTIONS.values(), *NOW_QUESTIONS.values())
     for question in band_questions
 )

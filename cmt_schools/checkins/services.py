@@ -57,7 +57,6 @@ MAX_CLASS_SIZE = 60
 # Answers allowed beyond the class size: a visiting pupil, a retake on a second device.
 ANSWER_MARGIN = 5
 INDICES = ("worry", "self_compassion")
-SCALE = (1, 2, 3, 4, 5)
 
 
 def aware(moment: datetime) -> datetime:
@@ -314,11 +313,10 @@ def items_for(kind: str) -> tuple[str, ...]:
 
 def clean_answers(kind: str, answers: dict[str, int | None]) -> dict[str, int | None]:
     """The answers for this kind's items, each 1-5 or None; anything else is refused."""
-    items = items_for(kind)
-    unknown = set(answers) - set(items)
+    unknown = set(answers) - set(items_for(kind))
     if unknown:
         raise ServiceError("Those answers do not belong to this check-in.")
-    cleaned = {item: answers.get(item) for item in items}
+    cleaned = _asked(answers, kind)
     _check_values(cleaned)
     return cleaned
 
@@ -474,7 +472,7 @@ def submit_from_pupil(
 
 def _check_values(values: dict[str, int | None]) -> None:
     for item, value in values.items():
-        if value is not None and (isinstance(value, bool) or value not in SCALE):
+        if value is not None and (isinstance(value, bool) or value not in questions.SCALE):
             raise ServiceError("An answer was not one of the choices.", item)
 
 

@@ -364,9 +364,20 @@ def _submit(code: str, now: datetime):
     submission_id = request.form.get("submission_id", "")
     answered = device.read_answered(request)
 
-    def again(status: int, problem: str, checkin: services.PupilCheckIn):
-        """The form once more, with the pupil's valid answers still ticked."""
-        keep_id = services.is_submission_id(submission_id)
+    def again(
+        status: int,
+        problem: str,
+        checkin: services.PupilCheckIn | None = None,
+        keep_id: bool = True,
+    ):
+        """The form once more, with the pupil's valid answers still ticked and, unless
+        `keep_id` is False, the same submission id, so a resend stays idempotent."""
+        checkin = checkin or services.find_for_pupil(code, now)
+        if checkin is None:
+            return _unknown_code()
+        if not checkin.open:
+            return _closed(checkin)
+        keep_id = keep_id and services.is_submission_id(submission_id)
         return _questions_page(
             checkin,
             submission_id=submission_id if keep_id else None,
@@ -377,12 +388,7 @@ def _submit(code: str, now: datetime):
 
     problem = _problem_with_the_form(code, sent, submission_id, answered)
     if problem:
-        checkin = services.find_for_pupil(code, now)
-        if checkin is None:
-            return _unknown_code()
-        if not checkin.open:
-            return _closed(checkin)
-        response = current_app.make_response(again(400, problem, checkin))
+        response = current_app.make_response(again(400, problem))
         if answered.tampered:
             device.forget_tampered(response)
         return response
@@ -398,17 +404,11 @@ def _submit(code: str, now: datetime):
         db.session.rollback()
         # The kind of failure only: the exception's text would quote the answers.
         current_app.logger.error("checkins: an answer set was not saved (%s)", type(error).__name__)
-        checkin = services.find_for_pupil(code, now)
-        if checkin is None:
-            raise
-        # The same submission id again, so a retry stays idempotent.
-        message = "Not saved, please try again. Your answers are still here: press Send again."
-        return again(503, message, checkin)
+        return again(
+            503, "Not saved, please try again. Your answers are still here: press Send again."
+        )
     except ServiceError as error:  # the service's own check of the answers
-        checkin = services.find_for_pupil(code, now)
-        if checkin is None:
-            return _unknown_code()
-        return again(400, error.message, checkin)
+        return again(400, error.message)
     checkin = submitted.checkin
     if checkin is None:
         return _unknown_code()
@@ -420,8 +420,9 @@ def _submit(code: str, now: datetime):
         return _closed(checkin)
     if submitted.outcome == "full":
         return _pupil_page("full.html", 409, help=_help(checkin), band=checkin.band)
+    # "conflict": the submission id is another check-in's, so the form gets a new one.
     message = "Something went wrong with this page. Please check your answers and send."
-    return again(400, message, checkin)
+    return again(400, message, checkin, keep_id=False)
 
 
 def _closed(checkin: services.PupilCheckIn):
