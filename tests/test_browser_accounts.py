@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from cmt_schools.accounts import services
 
@@ -28,7 +29,7 @@ def test_lead_signs_in_and_every_staff_page_passes_axe(page, live_server, school
     page.goto(live_server.url + "/login")
     axe_check(page)
     browser_login(page, live_server.url, school_staff)
-    assert page.get_by_role("heading", name="Hello, Lee Lead").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Lee Lead")).to_be_visible()
     axe_check(page)
     for path, heading in [
         ("/staff", "Staff"),
@@ -36,10 +37,10 @@ def test_lead_signs_in_and_every_staff_page_passes_axe(page, live_server, school
         ("/account", "Your account"),
     ]:
         page.goto(live_server.url + path)
-        assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         axe_check(page)
     page.goto(live_server.url + "/no-such-page")
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     axe_check(page)
 
 
@@ -57,7 +58,7 @@ def test_invite_a_teacher_by_keyboard_and_sign_out(page, live_server, school_sta
     page.get_by_label("New password").fill("my new long password")
     page.get_by_role("button", name="Set password and sign in").click()
     page.wait_for_url(live_server.url + "/dashboard")
-    assert page.get_by_role("heading", name="Hello, New Person").is_visible()
+    expect(page.get_by_role("heading", name="Hello, New Person")).to_be_visible()
 
 
 def test_skip_link_is_first_and_focus_is_visible(page, live_server, school_staff):
@@ -74,7 +75,7 @@ def test_skip_link_is_first_and_focus_is_visible(page, live_server, school_staff
 def test_login_errors_are_announced(page, live_server, school_staff, axe_check):
     page.goto(live_server.url + "/login")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert "Enter an email address" in page.get_by_role("alert").inner_text()
     axe_check(page)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from cmt_schools.accounts import services
 
@@ -33,20 +34,20 @@ def test_teacher_reads_the_programme_and_a_lesson_by_keyboard(page, live_server,
     # The navigation leads to the programme; the band switch works from the keyboard.
     page.get_by_role("link", name="Curriculum").click()
     page.wait_for_url(base + "/curriculum")
-    assert page.get_by_role("heading", name="Curriculum: KS2", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Curriculum: KS2", level=1)).to_be_visible()
     tab_to(page, "KS3")
     page.keyboard.press("Enter")
     page.wait_for_url(base + "/curriculum?band=ks3")
-    assert page.get_by_role("heading", name="Curriculum: KS3", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Curriculum: KS3", level=1)).to_be_visible()
     axe_check(page)
 
     # A lesson's full plan, then the same lesson at another age, by keyboard.
     page.get_by_role("link", name="Soothing rhythm breathing").first.click()
     page.wait_for_url(base + "/curriculum/ks3/03-soothing-breathing")
-    assert page.get_by_role("heading", name="Soothing rhythm breathing", level=1).is_visible()
-    assert page.get_by_role("heading", name="Timings").is_visible()
-    assert page.locator(".lesson-board").first.is_visible()
-    assert page.get_by_role("button", name="Print this plan").is_visible()
+    expect(page.get_by_role("heading", name="Soothing rhythm breathing", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Timings")).to_be_visible()
+    expect(page.locator(".lesson-board").first).to_be_visible()
+    expect(page.get_by_role("button", name="Print this plan")).to_be_visible()
     axe_check(page)
     tab_to(page, "KS4")
     page.keyboard.press("Enter")
@@ -56,7 +57,7 @@ def test_teacher_reads_the_programme_and_a_lesson_by_keyboard(page, live_server,
 
     # Printed, the plan keeps the lesson and drops the site's controls.
     page.emulate_media(media="print")
-    assert not page.locator(".band-switch").is_visible()
-    assert not page.locator(".site-header").is_visible()
-    assert page.get_by_role("heading", name="Timings").is_visible()
-    assert page.locator("#step-7").is_visible()
+    expect(page.locator(".band-switch")).to_be_hidden()
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Timings")).to_be_visible()
+    expect(page.locator("#step-7")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.onboarding.services import long_date
@@ -49,7 +50,7 @@ def test_a_new_lead_walks_the_checklist_to_ready(page, live_server, fresh_school
     # A new lead lands on the checklist on first sign-in.
     browser_login(page, live_server.url, lead_email, landing="setup")
     assert page.url == live_server.url + "/setup"
-    assert page.get_by_role("heading", name="Set-up checklist", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Set-up checklist", level=1)).to_be_visible()
     assert done(page) == set()
     assert "0 of 8" in page.locator(".setup-progress").inner_text()
     axe_check(page)
@@ -111,7 +112,7 @@ def test_a_new_lead_walks_the_checklist_to_ready(page, live_server, fresh_school
     page.get_by_role("button", name='Mark "Parents and carers informed" as done').click()
     page.wait_for_url("**/setup#item-parents_informed")
     assert done(page) == set(ITEMS)
-    assert page.get_by_role("heading", name="Your school is ready").is_visible()
+    expect(page.get_by_role("heading", name="Your school is ready")).to_be_visible()
     assert "8 of 8" in page.locator(".setup-progress").inner_text()
     axe_check(page)
 
@@ -134,22 +135,22 @@ def test_help_privacy_and_data_pages_pass_axe(page, live_server, fresh_school, a
         (f"/privacy/pupils?school={school_id}", "Your check-in answers"),
     ]:
         page.goto(live_server.url + path)
-        assert page.get_by_role("heading", name=heading, exact=True, level=1).is_visible(), path
+        expect(page.get_by_role("heading", name=heading, exact=True, level=1), path).to_be_visible()
         axe_check(page)
     assert "Fresh Fields Primary" in page.locator("main").inner_text()
 
     browser_login(page, live_server.url, lead_email)
     page.goto(live_server.url + "/setup")
     page.get_by_role("link", name="Data and privacy").first.click()
-    assert page.get_by_role("heading", name="Data and privacy", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Data and privacy", level=1)).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="Delete the school's data…").click()
-    assert page.get_by_role("heading", name="Delete the school's data", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Delete the school's data", level=1)).to_be_visible()
     page.get_by_label("Type the school's name to confirm").fill("Fresh Fields")
     page.get_by_role("button", name="Delete everything for Fresh Fields Primary").click()
     assert "Type the school's name exactly" in page.get_by_role("alert").inner_text()
     axe_check(page)
     # The help pages as a signed-in teacher's menu shows them.
     page.get_by_role("link", name="Help", exact=True).first.click()
-    assert page.get_by_role("heading", name="Help", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Help", level=1)).to_be_visible()
     axe_check(page)

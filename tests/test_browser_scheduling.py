@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.extensions import db
@@ -99,8 +100,8 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
 
     page.goto(url + "/dashboard")
     heading = page.get_by_role("heading", name=services.format_day(new_day))
-    assert heading.is_visible()
-    assert page.get_by_role("link", name=f"7K: {label}").first.is_visible()
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("link", name=f"7K: {label}").first).to_be_visible()
     axe_check(page)
 
     page.get_by_role("link", name="Calendar", exact=True).click()
@@ -116,10 +117,10 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
     page.get_by_role("button", name="Sign out").click()
     browser_login(page, url, "lead@sched.example")
     page.goto(url + "/programme")
-    assert page.get_by_role("cell", name="0 of 8").is_visible()
+    expect(page.get_by_role("cell", name="0 of 8")).to_be_visible()
     axe_check(page)
     page.goto(url + "/term-dates")
-    assert page.get_by_role("cell", name="Half-term").first.is_visible()
+    expect(page.get_by_role("cell", name="Half-term").first).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name="Fill in the usual").click()
     page.get_by_role("heading", name="The usual").wait_for()

@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import FAST_ARGON2_ENV, ROOT, free_port
 
@@ -55,7 +56,7 @@ def test_make_run_serves_the_login_and_the_demo_lead_signs_in(tmp_path, page):
         page.get_by_label("Password").fill("make run demo words")
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(base + "/dashboard")
-        assert page.get_by_role("heading", name="Hello, Sam Okafor").is_visible()
+        expect(page.get_by_role("heading", name="Hello, Sam Okafor")).to_be_visible()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
