@@ -433,6 +433,23 @@ def test_a_form_already_open_is_sent_even_when_the_address_ran_into_the_limit(ap
     assert SAVED in response.get_data(as_text=True) and answer_count(open_checkin.id) == 1
 
 
+@pytest.mark.parametrize(
+    "app_config", [{"WTF_CSRF_ENABLED": True, "CHECKIN_JOIN_LIMIT": "3 per minute"}]
+)
+def test_guessing_codes_by_submitting_forms_is_throttled_too(app, open_checkin):
+    pupil = {"REMOTE_ADDR": "127.0.0.44"}
+    client = app.test_client()
+    fields = form_fields(client.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    # A real form's token, sent to codes it was not given out for: each is a wrong guess.
+    statuses = [
+        client.post(f"/join/WRONG{i}", data={**fields, **ALL_THREES}, environ_base=pupil)
+        for i in range(4)
+    ]
+    assert [response.status_code for response in statuses] == [404, 404, 404, 429]
+    assert "wait a few minutes" in statuses[-1].get_data(as_text=True)
+    assert answer_count(open_checkin.id) == 0
+
+
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_staff_forms_still_need_a_csrf_token(app, make_teacher):
     teacher = make_teacher()

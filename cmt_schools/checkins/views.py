@@ -21,7 +21,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -62,32 +61,18 @@ def _form_token_secret(code: str) -> str:
 
 def _form_token_is_valid(code: str) -> bool:
     """The submitted form's CSRF token is good, and was given out by this code's page."""
-    if "pupil_form_token_valid" not in g:
-        try:
-            validate_csrf(request.form.get("csrf_token"), secret_key=_form_token_secret(code))
-            g.pupil_form_token_valid = True
-        except ValidationError:
-            g.pupil_form_token_valid = False
-    return g.pupil_form_token_valid
-
-
-def _is_the_submit_of_a_form_this_code_gave_out() -> bool:
-    """Such a submit cannot be a guess: its sender opened the code's page, which the join
-    throttle counted. So it skips the throttle, and a school whose shared address ran into
-    the limit can still send the forms its pupils have open."""
-    if request.method != "POST" or not current_app.config["WTF_CSRF_ENABLED"]:
+    try:
+        validate_csrf(request.form.get("csrf_token"), secret_key=_form_token_secret(code))
+    except ValidationError:
         return False
-    if not request.content_length or request.content_length > PUPIL_MAX_BODY:
-        return False  # the view refuses it (nothing is read here)
-    return _form_token_is_valid(services.normalise_code((request.view_args or {}).get("code")))
+    return True
 
 
+# Counts wrong codes per hashed address (throttle.py). It guards every answer that says
+# whether a code exists: the /join box, a code's page, and a submit without this code's
+# form token.
 join_throttle = limiter.shared_limit(
-    join_limit,
-    scope=SCOPE,
-    key_func=hashed_address_key,
-    deduct_when=was_wrong_code,
-    exempt_when=_is_the_submit_of_a_form_this_code_gave_out,
+    join_limit, scope=SCOPE, key_func=hashed_address_key, deduct_when=was_wrong_code
 )
 
 
@@ -321,11 +306,23 @@ def _questions_page(
 @bp.route("/join/<code>", methods=["GET", "POST"])
 @allow(PUBLIC)
 @csrf.exempt  # the form checks its own token, so an expired one keeps the answers (below)
-@join_throttle
 def join_code(code: str):
     code = services.normalise_code(code)
     if request.method == "POST":
-        return _submit(code, _now())
+        request.max_content_length = PUPIL_MAX_BODY
+        if current_app.config["WTF_CSRF_ENABLED"] and _form_token_is_valid(code):
+            # A form this code's page gave out cannot be a guess: its sender opened the
+            # page, which the throttle guards. So it is not throttled, and a school whose
+            # shared address ran into the limit can still send the forms its pupils have open.
+            return _submit(code, _now(), token_is_valid=True)
+    return _look_up_code(code)
+
+
+@join_throttle
+def _look_up_code(code: str):
+    """A code's page, or a submit without its form token: both say whether the code exists."""
+    if request.method == "POST":
+        return _submit(code, _now(), token_is_valid=not current_app.config["WTF_CSRF_ENABLED"])
     checkin = services.find_for_pupil(code, _now())
     if checkin is None:
         return _unknown_code()
@@ -337,10 +334,10 @@ def join_code(code: str):
 
 
 def _problem_with_the_form(
-    code: str, sent: SentAnswers, submission_id: str, answered: device.AnsweredList
+    token_is_valid: bool, sent: SentAnswers, submission_id: str, answered: device.AnsweredList
 ) -> str | None:
     """What is wrong with a submitted form, in words for the pupil, or None."""
-    if current_app.config["WTF_CSRF_ENABLED"] and not _form_token_is_valid(code):
+    if not token_is_valid:
         current_app.logger.warning("security: CSRF failure endpoint=%s", request.endpoint)
         return (
             "This page was open for a long time, so for safety it needs one more tap. "
@@ -358,8 +355,7 @@ def _problem_with_the_form(
     return None
 
 
-def _submit(code: str, now: datetime):
-    request.max_content_length = PUPIL_MAX_BODY
+def _submit(code: str, now: datetime, *, token_is_valid: bool):
     sent = read_sent_answers(request.form)
     submission_id = request.form.get("submission_id", "")
     answered = device.read_answered(request)
@@ -386,7 +382,7 @@ def _submit(code: str, now: datetime):
             problem=problem,
         )
 
-    problem = _problem_with_the_form(code, sent, submission_id, answered)
+    problem = _problem_with_the_form(token_is_valid, sent, submission_id, answered)
     if problem:
         response = current_app.make_response(again(400, problem))
         if answered.tampered:
