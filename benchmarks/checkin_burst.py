@@ -9,15 +9,20 @@ For each database it starts gunicorn (2 workers x 4 threads, no access log, as i
 with CMT_BENCHMARK_ENDPOINTS=1 and measures, in one run and one server:
 
 1. `hello`: GET /_benchmark/hello, the cheapest response the server gives;
-2. `bare insert`: POST /_benchmark/insert/<id>, one answer-set row inserted and committed,
-   with no form, token, cookie, cap or page (the floor under a real submission);
+2. `bare insert`: POST /_benchmark/insert/<id>, one answer-set row inserted and committed
+   the way the pupil's submit commits (one statement in autocommit on PostgreSQL, a BEGIN
+   IMMEDIATE transaction on SQLite), with no form, token, cookie, cap or page: the floor
+   under a real submission, and the goal's baseline;
 3. `check-in`: the real pupil submit, POST /join/<code>: the answer form validated with its
    CSRF token, the device cookie read, the row stored under the cap with BEGIN IMMEDIATE
-   (SQLite) or a row lock (PostgreSQL), the closing screen with the school's help contacts
-   rendered, the device cookie set. Each submission is a new device (no cookies of its own
-   but the form's session), with a new random submission id, as a freshly loaded form has.
-   30 submissions to each of as many check-ins as the rounds need (3,000 by default, to
-   100 check-ins), every one checked to be stored exactly once.
+   (SQLite) or a row lock in one autocommit statement (PostgreSQL), the closing screen with
+   the school's help contacts rendered, the device cookie set. Each submission is a new
+   device (no cookies of its own but the form's session), with a new random submission id,
+   as a freshly loaded form has. 30 submissions to each of as many check-ins as the rounds
+   need (3,000 by default, to 100 check-ins), every one checked to be stored exactly once.
+   On PostgreSQL also `bare insert, BEGIN/COMMIT`: POST /_benchmark/insert-in-transaction/<id>,
+   the same row in a transaction of its own through the ORM session (BEGIN, INSERT and
+   COMMIT: three round trips where autocommit takes one), as earlier runs measured it.
 4. `check-in, paced`: 1,500 submissions spread evenly over 60 seconds (25 a second), the
    "whole school answers within a minute" case: latency when not saturated.
 
@@ -62,6 +67,7 @@ from cmt_schools.scheduling.models import SchoolClass  # noqa: E402
 RESULTS = Path(__file__).parent / "RESULTS.md"
 ANSWERS = {"w1": "2", "w2": "3", "c1": "4", "c2": "2", "s1": "4", "g1": "5"}
 SAVED = b"Your answers are saved."
+IN_TRANSACTION = "bare insert, BEGIN/COMMIT"
 SECRET = "benchmark-secret-key-" + "z" * 32
 
 
@@ -381,7 +387,15 @@ def bench(
     client = Client("127.0.0.1", port)
     hello = ("GET", "/_benchmark/hello", None, None)
     insert = ("POST", f"/_benchmark/insert/{bare}", b"", {"Content-Length": "0"})
+    in_transaction = (
+        "POST",
+        f"/_benchmark/insert-in-transaction/{bare}",
+        b"",
+        {"Content-Length": "0"},
+    )
     parts: dict[str, list[Phase]] = {"hello": [], "bare insert": [], "check-in": []}
+    if backend == "postgresql":  # on SQLite the two bare inserts are the same
+        parts[IN_TRANSACTION] = []
     ratios = []
     try:
         run_phase("warm-up", [hello] * 300, client, threads)
@@ -397,12 +411,16 @@ def bench(
             parts["bare insert"].append(
                 run_phase("bare insert", [insert] * per_round, client, threads)
             )
+            if IN_TRANSACTION in parts:
+                parts[IN_TRANSACTION].append(
+                    run_phase(IN_TRANSACTION, [in_transaction] * per_round, client, threads)
+                )
             chunk = all_jobs[number * per_round : (number + 1) * per_round]
             parts["check-in"].append(run_phase("check-in", chunk, client, threads))
             ratios.append(parts["check-in"][-1].rate / parts["bare insert"][-1].rate)
         phases = [merged(name, found) for name, found in parts.items()]
         sent = all_ids[: per_round * rounds]
-        saved_ok = len(sent) - phases[-1].failures
+        saved_ok = len(sent) - next(p for p in phases if p.name == "check-in").failures
         assert stored(url, sent) == saved_ok, "an acknowledged answer set is missing"
         if not quick:
             jobs, ids = submissions(client, paced_codes, 30)
@@ -466,6 +484,13 @@ def report(results: dict[str, list[Phase]], ratios: dict[str, list[float]], conf
             f"(rounds: {each}; median {statistics.median(ratios[backend]):.0%}; "
             "goal: 80% or more)."
         )
+        if IN_TRANSACTION in by_name:
+            other = by_name[IN_TRANSACTION]
+            lines.append(
+                f"- {backend}: against the bare insert in a BEGIN/COMMIT transaction "
+                f"({other.rate:.0f} a second), the check-in path runs at "
+                f"{by_name['check-in'].rate / other.rate:.0%}."
+            )
         if "check-in, paced 25/s" in by_name:
             paced = by_name["check-in, paced 25/s"]
             lines.append(

@@ -18,4 +18,5 @@ ACCESS = {
     # Only with CMT_BENCHMARK_ENDPOINTS=1 (benchmarks/checkin_burst.py); absent otherwise.
     "checkins.bench_hello": {PUBLIC},
     "checkins.bench_insert": {PUBLIC},
+    "checkins.bench_insert_in_transaction": {PUBLIC},
 }

@@ -269,7 +269,8 @@ def test_a_finalise_waits_for_an_answer_being_stored_and_counts_it(app, open_che
     pupil.begin()
     stored = pupil.execute(
         services._FIND_AND_STORE_ON_POSTGRESQL,
-        {"code": open_checkin.join_code, "id": str(uuid.uuid4()), "now": now(), "right_now": None}
+        {"code": open_checkin.join_code, "id": str(uuid.uuid4()), "now": now()}
+        | {"right_now": None, "answered": []}
         | TERM_ANSWERS,
     ).all()
     assert stored[0].stored_now == 1
@@ -433,10 +434,18 @@ def test_purge_keeps_answers_within_the_retention_period_and_finalises_first(
     assert "No check-in answers are older" in again.output
 
 
-# ---------------------------------------------------------------- throttling and logs
-
-
 # ---------------------------------------------------------------- demo and benchmark endpoints
+
+
+@pytest.mark.parametrize("app_config", [{"BENCHMARK_ENDPOINTS": True}])
+def test_the_benchmark_baselines_each_store_one_bare_row(app, open_checkin):
+    client = app.test_client()
+    for baseline in ("insert", "insert-in-transaction"):
+        response = client.post(f"/_benchmark/{baseline}/{open_checkin.id}")
+        assert response.get_data(as_text=True) == "ok"
+    assert answer_count(open_checkin.id) == 2
+    stored = db.session.scalars(select(AnswerSet).where(AnswerSet.check_in_id == open_checkin.id))
+    assert all(row.w1 is None and row.right_now is None for row in stored)
 
 
 def test_the_demo_seeds_results_and_one_open_check_in(app, runner):

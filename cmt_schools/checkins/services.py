@@ -39,7 +39,7 @@ from ..accounts.models import (
 )
 from ..audit.services import record_event
 from ..core.services import ServiceError
-from ..database import begin_write
+from ..database import autocommit_connection, begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
 from . import questions, scoring
@@ -370,7 +370,8 @@ ALREADY_ANSWERED = "already"  # this device answered this check-in before, with 
 # anyway), so submissions do not queue behind each other; finalising locks the row FOR
 # UPDATE, which waits for them, and a submit that had to wait for a finalise sees the row as
 # the finalise left it (closed), so no answer slips in after the tally is counted. The
-# check-in's kind picks its items: the others are stored empty.
+# check-in's kind picks its items: the others are stored empty. Nothing is stored for a
+# check-in the device's cookie says it answered (`answered`, its ids).
 _FIND_AND_STORE_ON_POSTGRESQL = (
     text(
         "WITH target AS ("
@@ -387,6 +388,7 @@ _FIND_AND_STORE_ON_POSTGRESQL = (
         " CASE WHEN target.kind = 'now' THEN NULL ELSE CAST(:g1 AS SMALLINT) END,"
         " CASE WHEN target.kind = 'now' THEN CAST(:right_now AS SMALLINT) END"
         " FROM target WHERE target.closed_at IS NULL AND target.closes_at > :now"
+        " AND target.id <> ALL (CAST(:answered AS INTEGER[]))"
         " AND (SELECT count(*) FROM answer_set"
         " WHERE answer_set.check_in_id = target.id) < target.max_answers"
         " ON CONFLICT (id) DO NOTHING RETURNING check_in_id)"
@@ -426,9 +428,8 @@ def submit_from_pupil(
     ignored. `answered_ids` are the check-ins this device answered before (its signed
     cookie): it may resend the same form, not send another.
 
-    PostgreSQL: one statement finds the check-in and stores the answers (above). SQLite: the
-    lookup reads before the write lock is taken, because writers hold that lock one at a
-    time, and the insert's own check (open, kind, cap) is all that runs under it.
+    PostgreSQL: one statement finds the check-in and stores the answers (above). SQLite: a
+    read finds it, then a short write transaction stores them.
     """
     if not is_submission_id(submission_id):
         raise ServiceError("That form was not one of ours. Please load the page again.")
@@ -436,40 +437,66 @@ def submit_from_pupil(
     _check_values(values)
     if not is_plausible_code(code):
         return Submission("unknown")
-    try:
-        if _on_postgresql():
-            begin_write()
-            rows = db.session.connection().execute(
-                _FIND_AND_STORE_ON_POSTGRESQL,
-                {"code": code, "id": submission_id, "now": now, **values},
-            )
-            rows = rows.all()
-            checkin = _pupil_check_in(rows, now)
-            stored = bool(rows and rows[0].stored_now)
-        else:
-            checkin = find_for_pupil(code, now)
-            stored = False
-            if checkin and checkin.open and checkin.id not in answered_ids:
-                begin_write()  # ends the read and takes the write lock
-                stored = _insert_answer_set(
-                    checkin.id, checkin.kind, submission_id, _asked(values, checkin.kind), now
-                )
-        if checkin is None:
-            return Submission("unknown")
-        if checkin.id in answered_ids:
-            db.session.rollback()  # whatever went in: this device has answered already
-            resent = answer_set_exists(submission_id, checkin.id)
-            return Submission(SAVED if resent else ALREADY_ANSWERED, checkin)
-        if stored:
-            db.session.commit()
-            return Submission(SAVED, checkin)
-    finally:
-        if db.session().in_transaction():
-            db.session.rollback()  # nothing half-done stays behind, and the lock is let go
+    store = _find_and_store_on_postgresql if _on_postgresql() else _find_and_store_on_sqlite
+    checkin, stored = store(code, submission_id, values, answered_ids, now)
+    if checkin is None:
+        return Submission("unknown")
+    if checkin.id in answered_ids:  # nothing was stored: it may be this form sent again
+        resent = answer_set_exists(submission_id, checkin.id)
+        return Submission(SAVED if resent else ALREADY_ANSWERED, checkin)
+    if stored:
+        return Submission(SAVED, checkin)
     if not checkin.open:
         return Submission("closed", checkin)
     refused = _why_not_stored(checkin.id, submission_id, _asked(values, checkin.kind), now)
     return Submission(refused or SAVED, checkin)
+
+
+def _find_and_store_on_postgresql(
+    code: str,
+    submission_id: str,
+    values: dict[str, int | None],
+    answered_ids: tuple[int, ...],
+    now: datetime,
+) -> tuple[PupilCheckIn | None, bool]:
+    # One statement, so one round trip to the database, committed when it returns.
+    with autocommit_connection() as connection:
+        rows = connection.execute(
+            _FIND_AND_STORE_ON_POSTGRESQL,
+            {
+                "code": code,
+                "id": submission_id,
+                "now": now,
+                "answered": list(answered_ids),
+                **values,
+            },
+        ).all()
+    return _pupil_check_in(rows, now), bool(rows and rows[0].stored_now)
+
+
+def _find_and_store_on_sqlite(
+    code: str,
+    submission_id: str,
+    values: dict[str, int | None],
+    answered_ids: tuple[int, ...],
+    now: datetime,
+) -> tuple[PupilCheckIn | None, bool]:
+    # The lookup reads before the write lock is taken: writers hold that lock one at a
+    # time, so only the insert's own check (open, kind, cap) runs under it.
+    checkin = find_for_pupil(code, now)
+    stored = False
+    try:
+        if checkin and checkin.open and checkin.id not in answered_ids:
+            begin_write()  # ends the read and takes the write lock
+            stored = _insert_answer_set(
+                checkin.id, checkin.kind, submission_id, _asked(values, checkin.kind), now
+            )
+            if stored:
+                db.session.commit()
+    finally:
+        if db.session().in_transaction():
+            db.session.rollback()  # nothing half-done stays behind, and the lock is let go
+    return checkin, stored
 
 
 def _check_values(values: dict[str, int | None]) -> None:
