@@ -265,6 +265,7 @@ def test_the_device_cookie_is_signed_httponly_and_lists_only_check_in_ids(
     response, _ = pupil_submits(client, open_checkin.join_code, ALL_THREES)
     header = next(h for h in response.headers.getlist("Set-Cookie") if COOKIE_NAME in h)
     assert "HttpOnly" in header and "Path=/join" in header and "SameSite=Lax" in header
+    assert f"Max-Age={180 * 24 * 60 * 60}" in header  # kept about six months
     from itsdangerous import URLSafeSerializer
 
     value = client.get_cookie(COOKIE_NAME, path="/join").value

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from flask import Request, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.http import dump_cookie
 
 COOKIE_NAME = "cmt_answered"
 COOKIE_PATH = "/join"
@@ -54,22 +55,28 @@ def read_answered(request: Request) -> AnsweredList:
 
 
 @lru_cache(maxsize=1024)
-def _signed_list(secret_key: str, ids: tuple[int, ...]) -> str:
-    # The same list always signs to the same value, and in a burst most devices send the
-    # same one-id list, so each is signed once.
-    return _serializer_for(secret_key).dumps(list(ids))
+def _answered_cookie(secret_key: str, ids: tuple[int, ...], secure: bool) -> str:
+    # The same list always gives the same header, and in a burst most devices are sent the
+    # same one-id list, so each header is made once. Max-Age alone sets the lifetime (no
+    # Expires date, which would change every second and could not be kept).
+    return dump_cookie(
+        COOKIE_NAME,
+        _serializer_for(secret_key).dumps(list(ids)),
+        max_age=MAX_AGE_SECONDS,
+        sync_expires=False,
+        path=COOKIE_PATH,
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def remember_answered(response: Response, answered: AnsweredList, check_in_id: int) -> None:
     ids = (*[i for i in answered.ids if i != check_in_id][-(MAX_REMEMBERED - 1) :], check_in_id)
-    response.set_cookie(
-        COOKIE_NAME,
-        _signed_list(current_app.config["SECRET_KEY"], ids),
-        max_age=MAX_AGE_SECONDS,
-        path=COOKIE_PATH,
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Lax",
+    config = current_app.config
+    response.headers.add(
+        "Set-Cookie",
+        _answered_cookie(config["SECRET_KEY"], ids, bool(config["SESSION_COOKIE_SECURE"])),
     )
 
 
