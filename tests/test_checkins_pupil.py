@@ -370,6 +370,8 @@ def test_answers_for_another_kind_are_ignored_and_skips_are_stored_as_none(clien
     assert stored.w1 is None and stored.right_now is None
 
 
+# With the form token checked (as in production), the body is first read for the token.
+@pytest.mark.parametrize("app_config", [{}, {"WTF_CSRF_ENABLED": True}])
 def test_an_oversized_body_is_refused_kindly_and_stores_nothing(client, open_checkin):
     page = client.get(f"/join/{open_checkin.join_code}")
     data = {**form_fields(page.get_data(as_text=True)), **ALL_THREES, "padding": "x" * 40_000}
