@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from cmt_schools.accounts import services as accounts
+from cmt_schools.accounts.models import School, SupportContact
 from cmt_schools.checkins import services
 from cmt_schools.checkins.models import AnswerSet, CheckIn, CheckInTally
 from cmt_schools.database import begin_write
@@ -119,6 +121,77 @@ def test_a_pupil_submits_and_sees_the_closing_screen_with_help(app, client, open
     stored = db.session.get(AnswerSet, data["submission_id"])
     assert (stored.w1, stored.g1, stored.right_now) == (3, None, None)
     assert stored.check_in_id == open_checkin.id
+
+
+def test_the_help_kept_for_a_school_follows_the_leads_edits(app, open_checkin, teacher_and_class):
+    # The help on the closing screen is read once per school and kept until the school's
+    # help stamp changes: each kind of edit must reach the very next pupil.
+    teacher, _ = teacher_and_class
+    code = open_checkin.join_code
+    first, _ = pupil_submits(app.test_client(), code, ALL_THREES)
+    assert "Childline" in first.get_data(as_text=True)
+
+    lead = accounts.create_user(
+        teacher.school, email="lead@help.example", name="Lead", role="lead", password=None
+    )
+    accounts.update_school_settings(
+        teacher.school,
+        name=teacher.school.name,
+        nation="england",
+        suppression_threshold=10,
+        min_wave_size=30,
+        retention_months=24,
+        trusted_adults="Ms Rivers, our mental health lead",
+        contacts=[("Kooth", "Free online support at kooth.com", True, True)],
+        lead=lead,
+    )
+    html = pupil_submits(app.test_client(), code, ALL_THREES)[0].get_data(as_text=True)
+    assert "Kooth" in html and "Ms Rivers" in html and "Childline" not in html
+
+    begin_write()  # one contact edited in place, as no form does but any code might
+    teacher.school.support_contacts[0].detail = "Chat at kooth.com, free and safe"
+    db.session.commit()
+    html = pupil_submits(app.test_client(), code, ALL_THREES)[0].get_data(as_text=True)
+    assert "Chat at kooth.com" in html
+
+    begin_write()
+    teacher.school.trusted_adults = "Mr Ahmed in the library"
+    db.session.commit()
+    html = pupil_submits(app.test_client(), code, ALL_THREES)[0].get_data(as_text=True)
+    assert "Mr Ahmed in the library" in html and "Ms Rivers" not in html
+
+    begin_write()
+    teacher.school.support_contacts = []
+    db.session.commit()
+    html = pupil_submits(app.test_client(), code, ALL_THREES)[0].get_data(as_text=True)
+    assert "Childline" in html and "Kooth" not in html  # never left without help
+    assert answer_count(open_checkin.id) == 5
+
+
+def test_a_schools_help_stamp_changes_only_with_its_help(app, make_lead):
+    school = make_lead().school
+    stamps = [school.help_stamp]
+
+    def changed(change) -> bool:
+        begin_write()
+        change()
+        db.session.commit()
+        stamps.append(db.session.get(School, school.id).help_stamp)
+        return stamps[-1] != stamps[-2]
+
+    assert not changed(lambda: setattr(school, "name", "Renamed Academy"))
+    assert not changed(lambda: setattr(school, "suppression_threshold", 12))
+    assert changed(lambda: setattr(school, "trusted_adults", "Mrs Patel in room 12"))
+    assert changed(lambda: setattr(school.support_contacts[0], "name", "Childline UK"))
+    assert changed(lambda: db.session.delete(school.support_contacts[-1]))
+    assert changed(
+        lambda: db.session.add(
+            SupportContact(school_id=school.id, position=9, name="Kooth", detail="kooth.com")
+        )
+    )
+    assert len(set(stamps)) == 5 and all(len(stamp) == 32 for stamp in stamps[2:])
+    other = accounts.create_school("Another School", "england")
+    assert other.help_stamp not in stamps
 
 
 def test_a_replayed_submission_id_stores_once_and_still_says_saved(app, open_checkin):

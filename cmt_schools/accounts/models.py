@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
+from itertools import chain
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import db
 
@@ -28,6 +40,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_help_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class School(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -43,6 +59,11 @@ class School(db.Model):
     retention_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_RETENTION_MONTHS)
     # Who pupils can talk to at school, shown on every check-in's closing screen.
     trusted_adults: Mapped[str] = mapped_column(Text, default=DEFAULT_TRUSTED_ADULTS)
+    # A new random value whenever the help pupils are shown changes (the trusted adults or
+    # the support contacts; see _restamp_changed_help), so a pupil's closing screen can be
+    # kept per school and stamp instead of reading the contacts on every answer. Random,
+    # not a counter, so a new school that reuses a deleted one's id never matches it.
+    help_stamp: Mapped[str] = mapped_column(String(32), default=new_help_stamp)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="school", order_by="User.name")
@@ -72,6 +93,30 @@ class SupportContact(db.Model):
 
     def shown_to(self, band: str) -> bool:
         return self.for_ks2 if band == "ks2" else self.for_ks3_ks4
+
+
+@event.listens_for(Session, "before_flush")
+def _restamp_changed_help(session: Session, _context, _instances) -> None:
+    """Give a school a new help stamp whenever its trusted adults or support contacts
+    change, whichever code changes them."""
+    changed: set[School] = set()
+    for instance in chain(session.new, session.dirty, session.deleted):
+        if isinstance(instance, SupportContact):
+            school = instance.school or (
+                session.get(School, instance.school_id) if instance.school_id else None
+            )
+            if school is not None:
+                changed.add(school)
+        elif isinstance(instance, School) and instance not in session.new:
+            attributes = inspect(instance).attrs
+            if (
+                attributes.trusted_adults.history.has_changes()
+                or attributes.support_contacts.history.has_changes()
+            ):
+                changed.add(instance)
+    for school in changed:
+        if school not in session.deleted:
+            school.help_stamp = new_help_stamp()
 
 
 # The defaults a new school starts with; the lead can change them.

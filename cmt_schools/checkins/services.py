@@ -21,7 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Integer,
+    String,
     bindparam,
+    column,
     delete,
     func,
     insert,
@@ -240,24 +243,42 @@ class AnswerRefused(ServiceError):
 # The pupil path runs for every answer of a burst, so its statements are written once here
 # as plain SQL (portable between SQLite and PostgreSQL) rather than built per request, and
 # run on the session's connection: they load no ORM objects, so the ORM's execution layer
-# would only add work (about half the cost of each statement). One query brings the
-# check-in and the school's help contacts for the closing screen.
+# would only add work (about half the cost of each statement). The check-in comes with its
+# school's help stamp, which says whether the help contacts kept in this process are current.
 _FIND_FOR_PUPIL_SQL = (
     "SELECT check_in.id, check_in.school_id, check_in.kind, check_in.band,"
-    " check_in.join_code, check_in.closes_at, check_in.closed_at, school.trusted_adults,"
-    " support_contact.name, support_contact.detail, support_contact.for_ks2,"
-    " support_contact.for_ks3_ks4"
+    " check_in.join_code, check_in.closes_at, check_in.closed_at, school.help_stamp"
     " FROM check_in JOIN school ON school.id = check_in.school_id"
-    " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
-    " WHERE check_in.join_code = :code ORDER BY support_contact.position"
+    " WHERE check_in.join_code = :code"
 )
-_PUPIL_COLUMN_TYPES = {
-    "closes_at": DateTime(timezone=True),
-    "closed_at": DateTime(timezone=True),
-    "for_ks2": Boolean,
-    "for_ks3_ks4": Boolean,
-}
-_FIND_FOR_PUPIL = text(_FIND_FOR_PUPIL_SQL).columns(**_PUPIL_COLUMN_TYPES)
+# Every column, in the statement's order: SQLAlchemy then matches them by position and
+# keeps the result's column map with the compiled statement, instead of matching them by
+# name again on every execution, as it does when only some columns are named.
+_PUPIL_COLUMNS = (
+    column("id", Integer),
+    column("school_id", Integer),
+    column("kind", String),
+    column("band", String),
+    column("join_code", String),
+    column("closes_at", DateTime(timezone=True)),
+    column("closed_at", DateTime(timezone=True)),
+    column("help_stamp", String),
+)
+_FIND_FOR_PUPIL = text(_FIND_FOR_PUPIL_SQL).columns(*_PUPIL_COLUMNS)
+
+_HELP_FOR_SCHOOL = text(
+    "SELECT school.help_stamp, school.trusted_adults, support_contact.name,"
+    " support_contact.detail, support_contact.for_ks2, support_contact.for_ks3_ks4"
+    " FROM school LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
+    " WHERE school.id = :school_id ORDER BY support_contact.position"
+).columns(
+    column("help_stamp", String),
+    column("trusted_adults", String),
+    column("name", String),
+    column("detail", String),
+    column("for_ks2", Boolean),
+    column("for_ks3_ks4", Boolean),
+)
 
 
 def _on_postgresql() -> bool:
@@ -270,15 +291,14 @@ def find_for_pupil(code: str, now: datetime) -> PupilCheckIn | None:
     """The check-in with this join code (already normalised), or None."""
     if not is_plausible_code(code):
         return None
-    rows = db.session.connection().execute(_FIND_FOR_PUPIL, {"code": code}).all()
-    return _pupil_check_in(rows, now)
+    row = db.session.connection().execute(_FIND_FOR_PUPIL, {"code": code}).first()
+    return _pupil_check_in(row, now)
 
 
-def _pupil_check_in(rows, now: datetime) -> PupilCheckIn | None:
-    """A PupilCheckIn from the rows of _FIND_FOR_PUPIL's columns (one per help contact)."""
-    if not rows:
+def _pupil_check_in(row, now: datetime) -> PupilCheckIn | None:
+    """A PupilCheckIn from a row of _FIND_FOR_PUPIL's columns."""
+    if row is None:
         return None
-    row = rows[0]
     is_still_open = row.closed_at is None and now < aware(row.closes_at)
     return PupilCheckIn(
         row.id,
@@ -287,8 +307,32 @@ def _pupil_check_in(rows, now: datetime) -> PupilCheckIn | None:
         row.band,
         row.join_code,
         is_still_open,
-        _help_from(rows, row.band),
+        help_for(row.school_id, row.help_stamp, row.band),
     )
+
+
+# Each school's help for pupils, by (school id, help stamp, band). Every pupil of a school
+# is shown the same help, so it is read once per process and kept until the school's stamp
+# changes (a lead's edit gives it a new one, so the next pupil sees the edit).
+_HELP_KEPT: dict[tuple[int, str, str], HelpContacts] = {}
+HELP_KEPT_MAX = 1024
+
+
+def help_for(school_id: int, help_stamp: str, band: str) -> HelpContacts:
+    """Where a pupil of `band` at this school can get help, as of `help_stamp`."""
+    kept = _HELP_KEPT.get((school_id, help_stamp, band))
+    if kept is not None:
+        return kept
+    rows = db.session.connection().execute(_HELP_FOR_SCHOOL, {"school_id": school_id}).all()
+    found = _help_from(rows, band)
+    if len(_HELP_KEPT) >= HELP_KEPT_MAX:
+        _HELP_KEPT.clear()
+    if rows:
+        # Kept under the stamp read with the contacts: if the lead saved a change since the
+        # check-in was read, this is the newer help, and the older stamp will not be asked
+        # for again.
+        _HELP_KEPT[(school_id, rows[0].help_stamp, band)] = found
+    return found
 
 
 def _help_from(rows, band: str) -> HelpContacts:
@@ -365,7 +409,7 @@ ALREADY_ANSWERED = "already"  # this device answered this check-in before, with 
 
 # PostgreSQL: a pupil's submit in one statement (one round trip): find the check-in by its
 # code, share-lock its row, store the answers if it is open and below its cap, and return
-# the check-in with the school's help contacts, as _FIND_FOR_PUPIL does, plus whether the
+# the check-in with its school's help stamp, as _FIND_FOR_PUPIL does, plus whether the
 # row went in. The lock is the lightest row lock (the one the answer set's foreign key takes
 # anyway), so submissions do not queue behind each other; finalising locks the row FOR
 # UPDATE, which waits for them, and a submit that had to wait for a finalise sees the row as
@@ -393,15 +437,12 @@ _FIND_AND_STORE_ON_POSTGRESQL = (
         " WHERE answer_set.check_in_id = target.id) < target.max_answers"
         " ON CONFLICT (id) DO NOTHING RETURNING check_in_id)"
         " SELECT target.id, target.school_id, target.kind, target.band, target.join_code,"
-        " target.closes_at, target.closed_at, school.trusted_adults, support_contact.name,"
-        " support_contact.detail, support_contact.for_ks2, support_contact.for_ks3_ks4,"
+        " target.closes_at, target.closed_at, school.help_stamp,"
         " (SELECT count(*) FROM stored) AS stored_now"
         " FROM target JOIN school ON school.id = target.school_id"
-        " LEFT OUTER JOIN support_contact ON support_contact.school_id = school.id"
-        " ORDER BY support_contact.position"
     )
     .bindparams(bindparam("now", type_=DateTime(timezone=True)))
-    .columns(**_PUPIL_COLUMN_TYPES)
+    .columns(*_PUPIL_COLUMNS, column("stored_now", Integer))
 )
 
 
@@ -461,7 +502,7 @@ def _find_and_store_on_postgresql(
 ) -> tuple[PupilCheckIn | None, bool]:
     # One statement, so one round trip to the database, committed when it returns.
     with autocommit_connection() as connection:
-        rows = connection.execute(
+        row = connection.execute(
             _FIND_AND_STORE_ON_POSTGRESQL,
             {
                 "code": code,
@@ -470,8 +511,8 @@ def _find_and_store_on_postgresql(
                 "answered": list(answered_ids),
                 **values,
             },
-        ).all()
-    return _pupil_check_in(rows, now), bool(rows and rows[0].stored_now)
+        ).first()
+    return _pupil_check_in(row, now), bool(row and row.stored_now)
 
 
 def _find_and_store_on_sqlite(
