@@ -5,8 +5,9 @@
     .venv/bin/python benchmarks/checkin_burst.py --quick         # skip the paced minute
     .venv/bin/python benchmarks/checkin_burst.py --write-results # append to RESULTS.md
 
-For each database it starts gunicorn (2 workers x 4 threads, no access log, as in the README)
-with CMT_BENCHMARK_ENDPOINTS=1 and measures, in one run and one server:
+For each database it starts gunicorn as the README deploys it (4 sync workers, no access
+log; `--workers` and `--server-threads` try others) with CMT_BENCHMARK_ENDPOINTS=1 and
+measures, in one run and one server:
 
 1. `hello`: GET /_benchmark/hello, the cheapest response the server gives;
 2. `bare insert`: POST /_benchmark/insert/<id>, one answer-set row inserted and committed
@@ -26,8 +27,10 @@ with CMT_BENCHMARK_ENDPOINTS=1 and measures, in one run and one server:
 4. `check-in, paced`: 1,500 submissions spread evenly over 60 seconds (25 a second), the
    "whole school answers within a minute" case: latency when not saturated.
 
-Phases 1-3 run at full speed (16 client threads, persistent connections). The client runs on
-the same machine as the server and competes with it for the CPU, as any single-box run does.
+Phases 1-3 run at full speed (16 client threads, each keeping its connection open where the
+server does: sync workers close it after every response, as a proxy in front of them does
+too). The client runs on the same machine as the server and competes with it for the CPU, as
+any single-box run does.
 """
 
 from __future__ import annotations
@@ -503,8 +506,9 @@ def report(results: dict[str, list[Phase]], ratios: dict[str, list[float]], conf
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
+    # The README's deployment: `gunicorn --workers 4`, sync workers (one thread each).
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--server-threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     parser.add_argument("--quick", action="store_true", help="skip the paced minute")
     parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds per phase")
@@ -548,8 +552,13 @@ def main() -> None:
                 drop()
         else:
             print("PostgreSQL skipped: set CMT_TEST_DATABASE_URL", file=sys.stderr)
+    server = (
+        f"{args.workers} sync workers"
+        if args.server_threads == 1
+        else f"{args.workers} workers x {args.server_threads} threads"
+    )
     config = (
-        f"gunicorn {args.workers} workers x {args.server_threads} threads, "
+        f"gunicorn {server}, "
         f"{args.threads} client threads, "
         f"{args.rounds} rounds of {args.per_round} requests per phase"
     )
