@@ -436,6 +436,21 @@ def test_a_form_already_open_is_sent_even_when_the_address_ran_into_the_limit(ap
     assert SAVED in response.get_data(as_text=True) and answer_count(open_checkin.id) == 1
 
 
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_submit_with_its_form_token_never_consults_the_join_throttle(app, open_checkin, caplog):
+    client = app.test_client()
+    fields = form_fields(client.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    # A limit the throttle cannot read: Flask-Limiter logs it wherever it is consulted.
+    app.config["CHECKIN_JOIN_LIMIT"] = "not a limit"
+    caplog.set_level(logging.ERROR)
+    response = client.post(f"/join/{open_checkin.join_code}", data={**fields, **ALL_THREES})
+    assert SAVED in response.get_data(as_text=True)
+    assert "failed to load ratelimit" not in caplog.text
+    # The code's page still consults it (so this test would see it).
+    client.get(f"/join/{open_checkin.join_code}")
+    assert "failed to load ratelimit" in caplog.text
+
+
 @pytest.mark.parametrize(
     "app_config", [{"WTF_CSRF_ENABLED": True, "CHECKIN_JOIN_LIMIT": "3 per minute"}]
 )
