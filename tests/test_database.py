@@ -125,6 +125,35 @@ def test_migrations_upgrade_from_empty_and_downgrade_to_base_with_data(
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_the_help_stamp_migration_gives_each_existing_school_its_own(
+    backend_name, tmp_path, postgres_database_url
+):
+    url = _fresh_url(backend_name, tmp_path, postgres_database_url)
+    instance = tmp_path / "instance"
+    before = _migrate(url, instance, "upgrade", "0003o")
+    assert before.returncode == 0, before.stderr
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        for name in ("Oak School", "Ash School"):
+            connection.execute(
+                text(
+                    "INSERT INTO school (name, nation, timezone, suppression_threshold,"
+                    " min_wave_size, retention_months, trusted_adults, created_at)"
+                    " VALUES (:name, 'england', 'Europe/London', 10, 30, 24, 'Mr A',"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"name": name},
+            )
+    up = _migrate(url, instance, "upgrade")
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as connection:
+        stamps = connection.execute(text("SELECT help_stamp FROM school")).scalars().all()
+    engine.dispose()
+    assert len(stamps) == len(set(stamps)) == 2
+    assert all(len(stamp) == 32 and int(stamp, 16) >= 0 for stamp in stamps)
+
+
 @SQLITE_ONLY
 def test_backup_and_restore_drill(app, backend, runner, make_lead, make_teacher, tmp_path):
     lead = make_lead()

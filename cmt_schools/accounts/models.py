@@ -62,7 +62,8 @@ class School(db.Model):
     # A new random value whenever the help pupils are shown changes (the trusted adults or
     # the support contacts; see _restamp_changed_help), so a pupil's closing screen can be
     # kept per school and stamp instead of reading the contacts on every answer. Random,
-    # not a counter, so a new school that reuses a deleted one's id never matches it.
+    # not a counter, so a new school that reuses a deleted one's id never matches it
+    # (migration 0004 gave each existing school its own).
     help_stamp: Mapped[str] = mapped_column(String(32), default=new_help_stamp)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
