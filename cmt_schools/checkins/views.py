@@ -75,7 +75,6 @@ def _form_token_is_valid(code: str) -> bool:
 join_throttle = limiter.shared_limit(
     join_limit, scope=SCOPE, key_func=hashed_address_key, deduct_when=was_wrong_code
 )
-_LOOKING_UP_A_CODE = "cmt_looking_up_a_code"
 
 
 @limiter.request_filter
@@ -85,7 +84,7 @@ def _a_code_page_is_throttled_where_it_looks_the_code_up() -> bool:
     # join throttle's limit for every pupil's submit too (the throttle ran there before:
     # Flask-Limiter's "endpoint hints"), and that is most of what a submit spends in the
     # limiter. The throttle is checked where the code is looked up (_look_up_code).
-    return request.endpoint == "checkins.join_code" and not g.get(_LOOKING_UP_A_CODE)
+    return request.endpoint == "checkins.join_code" and not g.get("looking_up_a_code")
 
 
 def _now() -> datetime:
@@ -327,7 +326,7 @@ def join_code(code: str):
             # page, which the throttle guards. So it is not throttled, and a school whose
             # shared address ran into the limit can still send the forms its pupils have open.
             return _submit(code, _now(), token_is_valid=True)
-    setattr(g, _LOOKING_UP_A_CODE, True)
+    g.looking_up_a_code = True
     return _look_up_code(code)
 
 
