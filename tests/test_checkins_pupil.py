@@ -269,9 +269,10 @@ def test_the_device_cookie_is_signed_httponly_and_lists_only_check_in_ids(
     from itsdangerous import URLSafeSerializer
 
     value = client.get_cookie(COOKIE_NAME, path="/join").value
+    # Answered check-ins, and no form left pending once the answers are saved.
     assert URLSafeSerializer(app.config["SECRET_KEY"], salt="cmt-checkins-answered").loads(
         value
-    ) == [open_checkin.id]
+    ) == {"a": [open_checkin.id], "p": []}
 
 
 def test_a_replay_from_the_same_device_also_says_saved(client, open_checkin):
@@ -346,7 +347,8 @@ def test_a_missing_or_forged_submission_id_stores_nothing(client, open_checkin):
 
 def test_a_submission_id_already_used_by_another_check_in_gets_a_new_form(app, teacher_and_class):
     teacher, school_class = teacher_and_class
-    first, second = open_for(school_class, teacher), open_for(school_class, teacher)
+    first = open_for(school_class, teacher)
+    second = open_for(make_class(teacher, name="8C"), teacher)
     response, data = pupil_submits(app.test_client(), first.join_code, ALL_THREES)
     assert SAVED in response.get_data(as_text=True)
     client = app.test_client()  # another device, sending the same id to the other check-in
@@ -403,7 +405,8 @@ def test_an_expired_csrf_token_reshows_the_form_with_the_answers_kept(app, open_
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_a_form_token_works_only_on_the_code_whose_page_gave_it_out(app, teacher_and_class):
     teacher, school_class = teacher_and_class
-    first, second = open_for(school_class, teacher), open_for(school_class, teacher)
+    first = open_for(school_class, teacher)
+    second = open_for(make_class(teacher, name="8C"), teacher)
     client = app.test_client()
     fields = form_fields(client.get(f"/join/{first.join_code}").get_data(as_text=True))
     response = client.post(f"/join/{second.join_code}", data={**fields, **ALL_THREES})

@@ -53,6 +53,9 @@ class School(db.Model):
     suppression_threshold: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_SUPPRESSION_THRESHOLD
     )
+    # How much noise a check-in's released figures carry (checkins/release.py LEVELS);
+    # it applies to check-ins finalised after a change, as the threshold does.
+    protection: Mapped[str] = mapped_column(String(10), default="standard")
     # Before/after comparisons need at least this many answers in each wave.
     min_wave_size: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_WAVE_SIZE)
     # Raw check-in answers are deleted after this many months (aggregates remain).
