@@ -499,6 +499,28 @@ def test_a_lowered_threshold_applies_only_to_check_ins_finalised_after_it(
         assert "Not enough answers to show results" in _results_page(app, teacher, checkin)
 
 
+def test_stronger_protection_applies_to_check_ins_finalised_after_it(
+    app, open_checkin, teacher_and_class
+):
+    teacher, school_class = teacher_and_class
+    store_answers(open_checkin, [{"w1": 2, "w2": 2}] * 12)
+    services.finalise_checkin(open_checkin, now())
+    begin_write()
+    teacher.school.protection = "strong"
+    db.session.commit()
+    later = open_for(school_class, teacher)
+    store_answers(later, [{"w1": 2, "w2": 2}] * 12)
+    services.finalise_checkin(later, now())
+    releases = {c.id: db.session.get(CheckInRelease, c.id) for c in (open_checkin, later)}
+    assert releases[open_checkin.id].protection == "standard"
+    assert releases[later.id].protection == "strong"
+    sds = {
+        check_in_id: {row.noise_sd for row in release.figures if row.statistic == "count"}
+        for check_in_id, release in releases.items()
+    }
+    assert sds[open_checkin.id] == {2.5} and sds[later.id] == {3.75}
+
+
 def test_results_show_released_figures_not_exact_ones(app, open_checkin, teacher_and_class):
     teacher, _ = teacher_and_class
     # 20 pupils, all "Sometimes" (3) on W1: exactly 100%. The page shows the release.

@@ -41,6 +41,7 @@ from dataclasses import astuple, dataclass, field
 from functools import cache
 from statistics import NormalDist
 
+from ..accounts.models import DEFAULT_PROTECTION, PROTECTION_LEVELS
 from .models import NOW_ITEM, TERM_ITEMS
 from .scoring import self_compassion_index, worry_index
 
@@ -92,7 +93,8 @@ LEVELS: dict[str, ProtectionLevel] = {
         97.5,
     ),
 }
-DEFAULT_LEVEL = "standard"
+DEFAULT_LEVEL = DEFAULT_PROTECTION
+assert set(LEVELS) == set(PROTECTION_LEVELS), "every level a lead can choose has its noise"
 
 
 def level_for(key: str | None) -> ProtectionLevel:
