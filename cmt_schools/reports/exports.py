@@ -32,6 +32,8 @@ CAVEATS = (
     "There is no control group, so a change cannot be put down to the lessons alone.",
     "The time of year, exams, events in school and small groups all move these numbers. "
     "Read them as a rough guide, beside what staff and pupils tell you.",
+    "Figures have small random changes so that no pupil's answers can be worked out; the "
+    "intervals include them.",
 )
 
 # Cells a spreadsheet could read as a formula: neutralised with a leading apostrophe.

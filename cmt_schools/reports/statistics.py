@@ -1,13 +1,15 @@
 """The statistics of a term summary. Pure functions over sums, no database.
 
-Every figure starts from three sums a tally gives without the raw answers: the number of
-answers n, the sum of their values and the sum of their squares (`Moments`). Waves are
+Every figure starts from three sums a check-in's released figures give without the raw
+answers: the number of answers n, the sum of their values and the sum of their squares
+(`Moments`, with the known covariance of the noise the release added to them). Waves are
 compared as two independent groups, because answers are anonymous and cannot be linked
 from the start of term to the end:
 
 - the difference in means with a 95% confidence interval by **Welch's t** (it does not
   assume the two waves have the same spread, and it is the safer choice when the waves
-  differ in size);
+  differ in size), with the release's noise in it: its variance joins the standard error,
+  and Welch-Satterthwaite's degrees of freedom count the noise in each spread too;
 - **Hedges' g**: the difference over the pooled standard deviation, with Hedges' exact
   small-sample correction J = Γ(m/2) / (√(m/2) Γ((m-1)/2)), m = n1 + n2 - 2;
 - percent change on the 0-100 scale: 100 × (end - start) / start, a secondary figure only
