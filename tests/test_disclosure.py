@@ -356,3 +356,30 @@ def test_a_unanimous_check_in_is_not_shown_as_unanimous_every_time(app, make_tea
         )
         shown.append(tuple(_shares_from_release(released_figures(checkin.id), "w1", 10)))
     assert len(set(shown)) > 1 and any(shares[0] != 100 for shares in shown)
+
+
+def test_the_readme_states_the_privacy_loss_the_code_has():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in readme.splitlines()
+        if line.startswith("| standard |") or line.startswith("| stronger |")
+    }
+    for label, key in (("standard", "standard"), ("stronger", "strong")):
+        cells = [cell.strip() for cell in rows[label].split("|")[2:6]]
+        worst = release.privacy_loss("baseline", key, "w1")
+        s1 = release.privacy_loss("baseline", key, "s1")
+        whole = release.privacy_loss("baseline", key)
+        now = release.privacy_loss("now", key)
+        for cell, loss in zip(cells, (worst, s1, whole, now), strict=True):
+            for written, value in zip(
+                re.match(r"rho ([\d.]+) \(epsilon ([\d.]+)\)", cell).groups(),
+                (loss.rho, loss.epsilon),
+                strict=True,
+            ):
+                places = len(written.split(".")[1]) if "." in written else 0
+                assert float(written) == pytest.approx(value, abs=0.5 * 10**-places + 1e-9)
+    standard = release.privacy_loss("baseline", "standard", "w1")
+    assert f"right at most {standard.two_choice_percent} times in 100" in readme
