@@ -452,6 +452,20 @@ class Moments:
         return math.sqrt(variance) if variance is not None else None
 
     @property
+    def sd_is_uncertain(self) -> bool:
+        """Whether the release's noise leaves the spread too uncertain to show.
+
+        In a small group the noise in the sum of squares can be as large as the spread
+        itself (it may even come out at zero): the SD is then not worth printing. Shown
+        when the noise moves the variance by at most a third of it (its SD by about a
+        sixth).
+        """
+        variance = self.variance
+        if variance is None or not self.noise:
+            return False
+        return variance <= 0 or self.noise_variance_of_variance**0.5 > variance / 3
+
+    @property
     def noise_variance_of_variance(self) -> float:
         """The variance the release's noise adds to the sample variance (delta method)."""
         if self.n < 2 or not self.noise:

@@ -278,7 +278,10 @@ def protection_for(school: School | None) -> Protection:
     worked out by OpenDP from the mechanism itself, so the notices follow the settings."""
     level = release.level_for(school.protection if school else None)
     worst = max(
-        (release.privacy_loss("baseline", level.key, item) for item in release.items_of("baseline")),
+        (
+            release.privacy_loss("baseline", level.key, item)
+            for item in release.items_of("baseline")
+        ),
         key=lambda loss: loss.rho,
     )
     whole = release.privacy_loss("baseline", level.key)

@@ -231,7 +231,12 @@ def summary_rows(summary: TermSummary) -> list[dict]:
                 note = status_note(figure, summary.threshold)
                 add("wave", measure, wave, "n", figure.n, note)
                 add("wave", measure, wave, "mean", rounded(figure.mean, places), note)
-                add("wave", measure, wave, "sd", rounded(figure.sd, places), note)
+                sd_note = (
+                    "Too uncertain to show: the random changes are large for this group's size"
+                    if figure.sd_uncertain
+                    else note
+                )
+                add("wave", measure, wave, "sd", rounded(figure.sd, places), sd_note)
             change_figure = group.changes[measure]
             change = change_figure.change
             note = change_figure.reason if change is None else "Welch t, 95% confidence interval"

@@ -115,7 +115,14 @@ class Figure:
 
     @property
     def sd(self) -> float | None:
-        return self.moments.sd if self.shown and self.moments else None
+        if not (self.shown and self.moments) or self.moments.sd_is_uncertain:
+            return None
+        return self.moments.sd
+
+    @property
+    def sd_uncertain(self) -> bool:
+        """Shown, but its spread too uncertain to print (small groups; see Moments)."""
+        return bool(self.shown and self.moments and self.moments.sd_is_uncertain)
 
 
 @dataclass(frozen=True)
