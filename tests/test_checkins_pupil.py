@@ -204,6 +204,7 @@ def test_lead_edited_support_contacts_reach_the_closing_screen(app, make_lead, m
             "name": lead.school.name,
             "nation": "england",
             "suppression_threshold": 10,
+            "protection": "standard",
             "min_wave_size": 30,
             "retention_months": 24,
             "trusted_adults": "Ms Rivers, our mental health lead",

@@ -29,6 +29,8 @@ from sqlalchemy import select
 from cmt_schools.accounts import services as accounts
 from cmt_schools.accounts.models import User
 from cmt_schools.checkins.models import CheckIn, ReleasedFigure
+from cmt_schools.checkins.release import Figure as ReleasedValue
+from cmt_schools.checkins.release import ReleasedCheckIn, Statistic
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.reports import exports, services, synthetic
@@ -106,25 +108,27 @@ def leaf_counts(school_id, column):
         .join(SchoolClass, SchoolClass.id == CheckIn.class_id)
         .where(CheckIn.school_id == school_id)
     ).all()
-    figures = defaultdict(dict)
+    # The counts as published: each check-in's released figures read as the app reads them
+    # (the count of an item or index, rounded, never above the answer sets), so the test
+    # checks the promise on exactly the numbers a reader sees.
+    figures = defaultdict(list)
     for row in db.session.scalars(
         select(ReleasedFigure)
         .join(CheckIn, CheckIn.id == ReleasedFigure.check_in_id)
         .where(CheckIn.school_id == school_id)
     ):
-        figures[row.check_in_id][(row.measure, row.statistic, row.value)] = (
-            row.numerator / row.weight
+        statistic = Statistic(row.measure, row.statistic, row.value)
+        figures[row.check_in_id].append(
+            ReleasedValue(statistic, row.numerator, row.weight, row.noise_sd)
         )
+    kinds = {check_in_id: kind for check_in_id, kind, _, _, _ in checkins}
     answer_counts = {check_in_id: n for check_in_id, _, _, n, _ in checkins}
 
     def published_count(check_in_id, measure):
-        found, total = figures[check_in_id], answer_counts[check_in_id]
-        if (measure, "n", 0) in found:  # an index: its released n
-            n = found[(measure, "n", 0)]
-        else:  # an item: its answered counts, moved with the others to add up to the total
-            cells = [found[(measure, "count", value)] for value in range(6)]
-            n = sum(cells[1:]) + 5 * (total - sum(cells)) / 6
-        return min(total, max(0, int(n + 0.5)))
+        released = ReleasedCheckIn.of(
+            kinds[check_in_id], answer_counts[check_in_id], figures[check_in_id]
+        )
+        return released.moments(measure).count
 
     for check_in_id, kind, opened_on, answer_count, name in checkins:
         if section == "participation" and kind == wave:

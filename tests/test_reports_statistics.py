@@ -393,21 +393,20 @@ def test_trend_chart_breaks_the_line_where_a_week_is_not_shown():
 
 
 def test_a_spread_the_noise_leaves_too_uncertain_is_not_shown():
-    # A class of 20: the noise in its released sum of squares is about as large as the
-    # spread itself, so its SD would mislead; 400 answers' spread is well determined.
+    # The standard level's noise on a class of 20 and on 400 answers with the same spread
+    # (released here without the noise itself, so the figures are known): in the class the
+    # noise in the sum of squares is about as large as the spread, so its SD would mislead.
     level = release.LEVELS["standard"]
-    rng = random.Random(3)
 
     def released(n: int) -> Moments:
-        answers = synthetic.term_answers(rng, n)
-        figures = release.release("baseline", answers, level)
+        answers = [{"w1": 2 + i % 3, "w2": 2 + (i * 2) % 3} for i in range(n)]  # SD about 14
+        figures = release.release("baseline", answers, level, noise=lambda w, _: list(w))
         return ReleasedCheckIn.of("baseline", n, figures).index_moments("worry")
 
     small = released(20)
     large = sum((released(40) for _ in range(10)), Moments())
     assert small.sd_is_uncertain and not large.sd_is_uncertain
     assert not Moments.of([10, 20, 30]).sd_is_uncertain  # exact figures are never uncertain
-    # Noise in the squares as large as the spread: uncertain.
     spread = Moments(n=20.0, total=1000.0, total_sq=50_000.0 + 19 * 100.0)
     assert not spread.sd_is_uncertain
     noisy_spread = Moments(20.0, 1000.0, 50_000.0 + 19 * 100.0, Noise(var_total_sq=1900.0**2))

@@ -91,6 +91,19 @@ def expected_indices(wave: Wave) -> dict[str, float]:
     return {"worry": (worry - 1) * 25, "self_compassion": (kindness - 1) * 25}
 
 
+def seeded_noise(rng: random.Random) -> release.NoiseSource:
+    """Noise of the mechanism's own size, from a seeded generator.
+
+    For made-up pupils only (the demo): their figures need no protection, and the demo
+    should read the same on every first run. Real check-ins always use OpenDP's noise.
+    """
+
+    def noise(weighted, scale: float) -> list[int]:
+        return [int(value) + round(rng.gauss(0.0, scale)) for value in weighted]
+
+    return noise
+
+
 def join_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(8))
