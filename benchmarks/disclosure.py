@@ -549,7 +549,8 @@ def render(rows, utility: Utility, trials: int, cell_key, seconds: float) -> str
         "![Privacy against utility as the noise scale changes](disclosure.png)",
         "",
         "The plot (`--sweep`): as the noise grows, the best attack's gain falls and the"
-        " figures grow rougher; the standard level (1.0) keeps every goal with room.",
+        " figures grow rougher; the standard level (1.0) keeps every goal, the class of 28's"
+        " share error (against 6 points) with the least room.",
     ]
     return "\n".join(lines)
 

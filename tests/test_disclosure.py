@@ -383,3 +383,5 @@ def test_the_readme_states_the_privacy_loss_the_code_has():
                 assert float(written) == pytest.approx(value, abs=0.5 * 10**-places + 1e-9)
     standard = release.privacy_loss("baseline", "standard", "w1")
     assert f"right at most {standard.two_choice_percent} times in 100" in readme
+    whole = release.privacy_loss("baseline", "standard")
+    assert f"apart: at most {whole.two_choice_percent} in 100" in readme
