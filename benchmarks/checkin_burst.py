@@ -18,8 +18,9 @@ measures, in one run and one server:
    CSRF token, the device cookie read, the row stored under the cap with BEGIN IMMEDIATE
    (SQLite) or a row lock in one autocommit statement (PostgreSQL), the closing screen with
    the school's help contacts rendered, the device cookie set. Each submission is a new
-   device (no cookies of its own but the form's session), with a new random submission id,
-   as a freshly loaded form has. 30 submissions to each of as many check-ins as the rounds
+   device sending the form it loaded (its session cookie, its submission id and the form
+   token bound to that id: one loaded page sends one answer set), the forms loaded before
+   the timing starts. 30 submissions to each of as many check-ins as the rounds
    need (3,000 by default, to 100 check-ins), every one checked to be stored exactly once.
    On PostgreSQL also `bare insert, BEGIN/COMMIT`: POST /_benchmark/insert-in-transaction/<id>,
    the same row in a transaction of its own through the ORM session (BEGIN, INSERT and
@@ -48,7 +49,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -250,15 +250,16 @@ def prepare_database(
         teacher = accounts.create_user(
             school, email="t@bench.example", name="Teacher", role="teacher", password=None
         )
-        begin_write()
-        school_class = SchoolClass(
-            school_id=school.id, teacher_id=teacher.id, name="8B", year_group=8
-        )
-        db.session.add(school_class)
-        db.session.commit()
         now = datetime.now(UTC)
 
         def open_one(size: int):
+            # A class of its own for each: a class has one term check-in open at a time.
+            begin_write()
+            school_class = SchoolClass(
+                school_id=school.id, teacher_id=teacher.id, name="8B", year_group=8
+            )
+            db.session.add(school_class)
+            db.session.commit()
             return checkins.open_checkin(
                 school_class,
                 kind="baseline",
@@ -319,21 +320,27 @@ def start_server(
     raise RuntimeError("server did not start:\n" + log.read_text())
 
 
-def form_for(client: Client, code: str) -> tuple[str, str]:
-    """Load the check-in page once: its session cookie and CSRF token, as a pupil's form has."""
+def form_for(client: Client, code: str) -> tuple[str, str, str]:
+    """Load the check-in page, as a pupil's device does: its session cookie, the form's
+    submission id and the CSRF token bound to that id."""
     status, body, headers = client.request("GET", f"/join/{code}", None, {})
     assert status == 200, status
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
-    cookie = next(value.split(";", 1)[0] for name, value in headers if name.lower() == "set-cookie")
-    return cookie, token.decode()
+    submission = re.search(rb'name="submission_id" type="hidden" value="([^"]+)"', body).group(1)
+    cookie = next(
+        value.split(";", 1)[0]
+        for name, value in headers
+        if name.lower() == "set-cookie" and value.startswith("cmt_session=")
+    )
+    return cookie, token.decode(), submission.decode()
 
 
 def submissions(client: Client, codes: list[str], per_code: int) -> tuple[list, list[str]]:
+    """One loaded form per submission (untimed), ready to send."""
     jobs, ids = [], []
     for code in codes:
-        cookie, token = form_for(client, code)
         for _ in range(per_code):
-            submission_id = str(uuid.uuid4())
+            cookie, token, submission_id = form_for(client, code)
             ids.append(submission_id)
             body = urllib.parse.urlencode(
                 {"csrf_token": token, "submission_id": submission_id, **ANSWERS}

@@ -5,11 +5,11 @@
     CMT_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres ...
 
 For each backend and size it builds a database of 200 schools holding that many answer
-sets in total: tallies consistent with that many answer sets (each check-in's tallies are
-the real tally of `answer_count` generated answers), the check-ins they belong to, and the
-lessons, deliveries and delivery steps of every class. The summary never reads raw answer
-sets (it reads tallies only, because raw answers are purged after the retention period),
-so no answer_set rows are generated.
+sets in total: released figures consistent with that many answer sets (each check-in's
+figures are the app's own release, OpenDP noise and all, of `answer_count` generated
+answers), the check-ins they belong to, and the lessons, deliveries and delivery steps of
+every class. The summary never reads raw answer sets (it reads released figures only), so
+no answer_set rows are generated.
 
 Every school's data grows by term: the 1M database holds 2 terms per school, the 5M
 database 10. The latest term of every school is generated from the same seed at both
@@ -17,9 +17,9 @@ sizes, so the school that is summarised has exactly the same rows at 1M and at 5
 the rest of the table grows.
 
 Timed, in the same run over the same rows (median of --repeat runs after one warm-up):
-- "bare": one hand-written GROUP BY of the school's term tallies per class, kind and
-  measure: the least any summary must do;
-- "answer queries": the summary's own statement over check-ins and tallies;
+- "bare": one hand-written GROUP BY of the school's term released figures per class,
+  kind, measure, statistic and value: the least any summary must do;
+- "answer queries": the summary's own statement over check-ins and released figures;
 - "all queries": that plus its class, lesson and delivery-step statements;
 - "summary": `summarise_term` end to end (queries, disclosure control, statistics).
 Results are appended to benchmarks/RESULTS.md. Not part of `make test`.
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cmt_schools import create_app  # noqa: E402
-from cmt_schools.checkins.scoring import tally  # noqa: E402
+from cmt_schools.checkins import release  # noqa: E402
 from cmt_schools.extensions import db  # noqa: E402
 from cmt_schools.reports import services, synthetic  # noqa: E402
 
@@ -63,37 +63,44 @@ WORK = ROOT / "benchmarks" / "_work"
 
 BARE = text(
     """
-    SELECT c.class_id, c.kind, t.measure,
-           SUM(t.n), SUM(t.value * t.n), SUM(t.value * t.value * t.n)
-    FROM check_in_tally t JOIN check_in c ON c.id = t.check_in_id
+    SELECT c.class_id, c.kind, f.measure, f.statistic, f.value,
+           SUM(f.numerator), MAX(f.weight), SUM(f.noise_sd * f.noise_sd)
+    FROM released_figure f JOIN check_in c ON c.id = f.check_in_id
     WHERE c.school_id = :school AND c.opened_on BETWEEN :first AND :last
-      AND t.measure IN ('worry', 'self_compassion', 's1', 'g1', 'right_now')
-    GROUP BY c.class_id, c.kind, t.measure
+      AND f.measure IN ('worry', 'self_compassion', 's1', 'g1', 'right_now', 'any')
+    GROUP BY c.class_id, c.kind, f.measure, f.statistic, f.value
     """
 )
+FIGURE_COLUMNS = ["id", "check_in_id", "measure", "statistic", "value", "numerator", "weight",
+                  "noise_sd"]  # fmt: skip
+RELEASE_COLUMNS = ["check_in_id", "mechanism", "protection", "threshold", "released_on"]
 
 
 # ------------------------------------------------------------------ generating rows
 
 
 class Templates:
-    """Real tallies of generated answer sets, reused: generating 5M answers one by one
-    would take longer than the benchmark. Every tally is consistent with its n."""
+    """Real releases of generated answer sets, reused: generating 5M answers one by one
+    would take longer than the benchmark. Every release is the app's own, of its n."""
 
     def __init__(self, rng: random.Random) -> None:
-        self.term: dict[tuple[str, int], list[list[tuple[str, float, int]]]] = {}
-        self.now: dict[int, list[list[tuple[str, float, int]]]] = {}
+        self.term: dict[tuple[str, int], list[list[tuple]]] = {}
+        self.now: dict[int, list[list[tuple]]] = {}
         for n in range(MEAN_ANSWERS - 6, MEAN_ANSWERS + 7):
             for kind, wave in (("baseline", synthetic.START), ("endpoint", synthetic.END)):
                 self.term[(kind, n)] = [
-                    self._rows(synthetic.term_answers(rng, n, wave)) for _ in range(12)
+                    self._rows(kind, synthetic.term_answers(rng, n, wave)) for _ in range(12)
                 ]
-            self.now[n] = [self._rows(synthetic.now_answers(rng, n, 2.9)) for _ in range(12)]
+            self.now[n] = [self._rows("now", synthetic.now_answers(rng, n, 2.9)) for _ in range(12)]
 
     @staticmethod
-    def _rows(answers) -> list[tuple[str, float, int]]:
-        counts: Counter = tally(answers)
-        return [(measure, value, n) for (measure, value), n in sorted(counts.items())]
+    def _rows(kind: str, answers) -> list[tuple]:
+        figures = release.release(kind, answers, release.LEVELS["standard"])
+        return [
+            (f.statistic.measure, f.statistic.statistic, f.statistic.value, f.numerator,
+             f.weight, f.noise_sd)
+            for f in figures
+        ]  # fmt: skip
 
     def pick(self, rng: random.Random, kind: str, n: int):
         pool = self.now[n] if kind == "now" else self.term[(kind, n)]
@@ -112,23 +119,18 @@ def generate(loader, terms: int, templates: Templates) -> int:
     answer_sets = 0
     now = datetime(2026, 1, 1, tzinfo=UTC)
     loader.rows("school", ["id", "name", "nation", "timezone", "suppression_threshold",
-                           "min_wave_size", "retention_months", "trusted_adults", "created_at"],
-                [(s, f"School {s}", "england", "Europe/London", 10, 30, 24, "", now)
+                           "protection", "min_wave_size", "retention_months", "trusted_adults",
+                           "help_stamp", "created_at"],
+                [(s, f"School {s}", "england", "Europe/London", 10, "standard", 30, 24, "",
+                  f"{s:032x}", now)
                  for s in range(1, SCHOOLS + 1)])  # fmt: skip
     loader.rows("user", ["id", "school_id", "email", "name", "role", "active",
                          "session_version", "created_at"],
                 [(s, s, f"t{s}@bench.example", f"Teacher {s}", "teacher", True, 1, now)
                  for s in range(1, SCHOOLS + 1)])  # fmt: skip
     for school in range(1, SCHOOLS + 1):
-        classes, term_rows, checkins, tallies, lessons, deliveries, steps = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
+        classes, term_rows, checkins, releases, figures = [], [], [], [], []
+        lessons, deliveries, steps = [], [], []
         for number in range(CLASSES):
             ids["class"] += 1
             classes.append((ids["class"], school, school, f"{7 + number % 5}{'ABC'[number % 3]}",
@@ -153,9 +155,10 @@ def generate(loader, terms: int, templates: Templates) -> int:
                                      f"B{ids['check_in']:07d}", day,
                                      datetime(day.year, day.month, day.day, 15, tzinfo=UTC),
                                      40, n))  # fmt: skip
-                    for measure, value, count in templates.pick(rng, kind, n):
-                        ids["tally"] += 1
-                        tallies.append((ids["tally"], ids["check_in"], measure, value, count))
+                    releases.append((ids["check_in"], release.MECHANISM, "standard", 10, day))
+                    for row in templates.pick(rng, kind, n):
+                        ids["figure"] += 1
+                        figures.append((ids["figure"], ids["check_in"], *row))
                 for position in range(8):
                     day = first + timedelta(weeks=1 + position, days=class_id % 5)
                     status = "delivered" if position < 6 else "scheduled"
@@ -178,7 +181,8 @@ def generate(loader, terms: int, templates: Templates) -> int:
         loader.rows("check_in", ["id", "school_id", "class_id", "kind", "band", "join_code",
                                  "opened_on", "closes_at", "max_answers", "answer_count"],
                     checkins)  # fmt: skip
-        loader.rows("check_in_tally", ["id", "check_in_id", "measure", "value", "n"], tallies)
+        loader.rows("check_in_release", RELEASE_COLUMNS, releases)
+        loader.rows("released_figure", FIGURE_COLUMNS, figures)
         loader.rows("lesson_occurrence", ["id", "school_id", "class_id", "lesson_key",
                                           "position", "scheduled_on", "starts_at", "minutes",
                                           "status", "uid", "created_at", "updated_at"],
@@ -240,7 +244,7 @@ class PostgresLoader:
     def finish(self, _ids) -> None:
         self.connection.commit()
         self.connection.autocommit = True
-        for table in ("school", "user", "school_class", "term", "check_in", "check_in_tally",
+        for table in ("school", "user", "school_class", "term", "check_in", "released_figure",
                       "lesson_occurrence", "delivery", "delivery_step"):  # fmt: skip
             self.connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"  # noqa: S608
@@ -281,13 +285,15 @@ class Target:
         self.facts = {
             "school rows": db.session.execute(
                 text(
-                    "SELECT COUNT(*) FROM check_in_tally t JOIN check_in c ON c.id ="
-                    " t.check_in_id WHERE c.school_id = :school AND c.opened_on BETWEEN"
+                    "SELECT COUNT(*) FROM released_figure f JOIN check_in c ON c.id ="
+                    " f.check_in_id WHERE c.school_id = :school AND c.opened_on BETWEEN"
                     " :first AND :last"
                 ),
                 self.params,
             ).scalar(),
-            "tally rows": db.session.execute(text("SELECT COUNT(*) FROM check_in_tally")).scalar(),
+            "figure rows": db.session.execute(
+                text("SELECT COUNT(*) FROM released_figure")
+            ).scalar(),
             "check-ins": db.session.execute(text("SELECT COUNT(*) FROM check_in")).scalar(),
         }
         self.context.pop()
@@ -436,8 +442,9 @@ def render(rows: list[dict], repeat: int) -> str:
         f"## Term summary (reports): {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"`benchmarks/term_summary.py`: {SCHOOLS} schools, {CLASSES} classes each, 8 check-ins"
-        f" per class and term (~{MEAN_ANSWERS} answer sets each), tallies only (the summary"
-        " never reads raw answer sets, so none were generated); one school's latest term, with"
+        f" per class and term (~{MEAN_ANSWERS} answer sets each), released figures only (the"
+        " summary never reads raw answer sets, so none were generated); one school's latest"
+        " term, with"
         " identical rows at every size, summarised. Times in ms: median (fastest) of"
         f" {repeat} rounds after a warm-up; in each round every measurement on both sizes ran"
         " once, in a shuffled order, and ratios are medians of the rounds' own ratios."
@@ -445,7 +452,7 @@ def render(rows: list[dict], repeat: int) -> str:
         f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average"
         f" {os.getloadavg()[0]:.1f} at the end (other work shared the machine).",
         "",
-        "| backend | answer sets | tally rows | the school's term tally rows |"
+        "| backend | answer sets | released figure rows | the school's term figure rows |"
         " generate and load (s) |"
         " bare GROUP BY | summary's answer queries | ratio to bare | all 3 summary queries |"
         " summarise_term (Python included) |",
@@ -453,7 +460,7 @@ def render(rows: list[dict], repeat: int) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['backend']} | {r['answer_sets']:,} | {r['tally rows']:,} |"
+            f"| {r['backend']} | {r['answer_sets']:,} | {r['figure rows']:,} |"
             f" {r['school rows']:,} | {r['load']:.0f} | {ms(r, 'bare')} |"
             f" {ms(r, 'answer queries')} |"
             f" {paired(r['answer queries all'], r['bare all']):.2f} |"

@@ -94,7 +94,7 @@ def demo_command(today) -> None:
     help="Pretend today is this date (YYYY-MM-DD).",
 )
 def purge_checkins_command(today) -> None:
-    """Delete raw check-in answers older than each school's retention period (tallies stay)."""
+    """Delete raw check-in answers past each school's retention period (released figures stay)."""
     from datetime import UTC, datetime
 
     from .checkins.services import purge_expired_answers
@@ -107,7 +107,7 @@ def purge_checkins_command(today) -> None:
         click.echo(
             f"{report.school_name}: deleted {report.answer_sets_deleted} answer sets of "
             f"{report.checkins} check-ins opened before {report.cutoff.isoformat()} "
-            f"(kept {report.retention_months} months); their tallies remain."
+            f"(kept {report.retention_months} months); their released figures remain."
         )
 
 

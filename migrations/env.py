@@ -93,10 +93,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        on_sqlite = connection.dialect.name == "sqlite"
+        if on_sqlite:
+            # Batch mode changes a SQLite table by copying it and dropping the old one; with
+            # foreign keys enforced, that drop deletes every row pointing at it (ON DELETE
+            # CASCADE): dropping a column of `school` would delete every user, class and
+            # check-in. The app turns them on for every connection; migrations run without.
+            # The pragma is a no-op inside a transaction, and SQLAlchemy begins one on its
+            # first statement, so it goes straight to the driver's connection, before.
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if on_sqlite:
+            problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys = ON")
+            if problems:
+                raise RuntimeError(f"the migration left rows with broken foreign keys: {problems}")
 
 
 if context.is_offline_mode():

@@ -114,3 +114,46 @@ def open_checkin(teacher_and_class):
 
 def past(minutes: int) -> datetime:
     return now() - timedelta(minutes=minutes)
+
+
+def exact_noise(weighted, scale) -> list[int]:
+    """A noise source that adds none: for tests of what pages do with released figures.
+
+    The app itself always draws OpenDP's noise; these tests check the arithmetic and the
+    suppression on figures whose values they know. Use it through `finalise_exactly` or
+    `record_no_noise`, so the figures also say they carry no noise.
+    """
+    return list(weighted)
+
+
+def record_no_noise(check_in_id: int) -> None:
+    """Say so on figures released with `exact_noise` (in the caller's transaction)."""
+    from cmt_schools.checkins.models import ReleasedFigure
+
+    db.session.flush()
+    db.session.execute(
+        ReleasedFigure.__table__.update()
+        .where(ReleasedFigure.check_in_id == check_in_id)
+        .values(noise_sd=0.0)
+    )
+
+
+def finalise_exactly(checkin) -> None:
+    """Finalise a check-in with no noise in its release (see exact_noise)."""
+    services.finalise_checkin(checkin, now(), noise=exact_noise)
+    begin_write()
+    record_no_noise(checkin.id)
+    db.session.commit()
+
+
+def released_figures(checkin_id: int) -> dict[tuple[str, str, int], float]:
+    """A check-in's stored released figures, read straight from their table."""
+    from cmt_schools.checkins.models import ReleasedFigure
+
+    db.session.rollback()
+    return {
+        (row.measure, row.statistic, row.value): row.numerator / row.weight
+        for row in db.session.scalars(
+            select(ReleasedFigure).where(ReleasedFigure.check_in_id == checkin_id)
+        )
+    }

@@ -281,6 +281,10 @@ def start_server(
             str(workers),
             "--threads",
             "4",
+            # The machine running the tests is shared and can be very busy: a request
+            # slowed past gunicorn's default 30 s would have its worker killed.
+            "--timeout",
+            "120",
             "--bind",
             f"127.0.0.1:{port}",
             "app:app",

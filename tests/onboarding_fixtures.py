@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from cmt_schools.accounts.models import AccountToken, School, User
 from cmt_schools.audit.services import record_event
-from cmt_schools.checkins.models import AnswerSet, CheckIn, CheckInTally
-from cmt_schools.checkins.scoring import tally
+from cmt_schools.checkins.models import AnswerSet, CheckIn
+from cmt_schools.checkins.services import store_release
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.onboarding.models import SetupTick
@@ -165,8 +165,7 @@ def fill_school(
             answer_id = str(uuid.uuid4())
             answer_ids.append(answer_id)
             db.session.add(AnswerSet(id=answer_id, check_in_id=check_in.id, **row))
-        for (measure, value), n in tally(answers).items():
-            db.session.add(CheckInTally(check_in_id=check_in.id, measure=measure, value=value, n=n))
+        store_release(check_in, school, answers, released_on=opened_on)
         check_ins.append(check_in)
     record_event("test.marker", school_id=school.id, user_id=lead.id, detail=f"{marker} event")
     db.session.commit()

@@ -1,7 +1,9 @@
 """Building blocks for the reports tests: terms, classes, lessons, deliveries, check-ins.
 
-Check-ins and deliveries are written directly (the check-ins and runner features are built
-in parallel): a finalised check-in has its answer count and tallies, as they leave it.
+Check-ins and deliveries are written directly: a finalised check-in has its answer count
+and its released figures, as the check-ins feature leaves it. The release is drawn with the
+app's own noise unless a test passes `noise=exact_noise` (checkins_fixtures) to check the
+summary's arithmetic and suppression against the raw answers.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import random
 from datetime import date, time, timedelta
 
+from cmt_schools.checkins import release
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.reports import synthetic
 from cmt_schools.runner.models import Delivery, DeliveryStep
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass, Term
+
+from .checkins_fixtures import exact_noise, record_no_noise
 
 AUTUMN = (date(2026, 9, 1), date(2026, 12, 18))
 TODAY = date(2026, 11, 23)
@@ -41,9 +46,17 @@ def make_class(school, teacher, name, year_group, band_override=None) -> SchoolC
     return school_class
 
 
-def write_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=False):
+def write_checkin(
+    school_class,
+    kind,
+    opened_on,
+    answers,
+    *,
+    with_answer_sets=False,
+    noise=release.opendp_noise,
+):
     """Add a finalised check-in to the current write transaction (the caller commits)."""
-    return synthetic.add_checkin(
+    checkin = synthetic.add_checkin(
         school_id=school_class.school_id,
         class_id=school_class.id,
         band=school_class.band,
@@ -51,13 +64,19 @@ def write_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=Fa
         opened_on=opened_on,
         answers=answers,
         with_answer_sets=with_answer_sets,
+        noise=noise,
     )
+    if noise is exact_noise:
+        record_no_noise(checkin.id)
+    return checkin
 
 
-def add_checkin(school_class, kind, opened_on, answers, *, with_answer_sets=False):
+def add_checkin(
+    school_class, kind, opened_on, answers, *, with_answer_sets=False, noise=release.opendp_noise
+):
     begin_write()
     checkin = write_checkin(
-        school_class, kind, opened_on, answers, with_answer_sets=with_answer_sets
+        school_class, kind, opened_on, answers, with_answer_sets=with_answer_sets, noise=noise
     )
     db.session.commit()
     return checkin

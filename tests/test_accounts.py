@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from cmt_schools.accounts import services
 from cmt_schools.accounts.models import AccountToken, School, User
+from cmt_schools.audit.models import AuditEvent
 from cmt_schools.extensions import db
 
 from .conftest import PASSWORD
@@ -289,6 +290,7 @@ def test_school_settings_saved_and_validated(client, auth, make_lead):
         "name": "Renamed School",
         "nation": "wales",
         "suppression_threshold": "12",
+        "protection": "strong",
         "min_wave_size": "30",
         "retention_months": "12",
         "trusted_adults": "Mr Jones in the library",
@@ -300,14 +302,29 @@ def test_school_settings_saved_and_validated(client, auth, make_lead):
     assert client.post("/school/settings", data=data).status_code == 302
     school = db.session.get(School, lead.school_id)
     db.session.refresh(school)
-    assert (school.name, school.nation, school.suppression_threshold) == (
+    assert (school.name, school.nation, school.suppression_threshold, school.protection) == (
         "Renamed School",
         "wales",
         12,
+        "strong",
     )
     assert [c.name for c in school.support_contacts] == ["Childline"]
+    # The audit log says from what to what (a lowered threshold is worth knowing about).
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "school.settings_changed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert "threshold 10 to 12" in event.detail and "protection standard to strong" in event.detail
+    assert "months raw answers are kept 24 to 12" in event.detail
     bad = client.post("/school/settings", data={**data, "suppression_threshold": "2"})
     assert bad.status_code == 400 and "Use 5 to 100" in bad.get_data(as_text=True)
+    # Protection cannot be turned off: only the levels there are.
+    for value in ("off", "none", ""):
+        refused = client.post("/school/settings", data={**data, "protection": value})
+        assert refused.status_code == 400
+    db.session.refresh(school)
+    assert school.protection == "strong"
     empty = {k: v for k, v in data.items() if not k.startswith("contacts")}
     response = client.post("/school/settings", data=empty)
     assert response.status_code == 400

@@ -1,6 +1,6 @@
 # ruff: noqa: F811 - pytest fixtures imported from checkins_fixtures are used as arguments
 """Check-ins: opening, the pupil pages, once per device, idempotent submits, caps, closing,
-results with suppression, tallies, purge and the demo. Through the test client."""
+released figures, results with suppression, purge and the demo. Through the test client."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from cmt_schools.accounts import services as accounts
 from cmt_schools.accounts.models import School, SupportContact
 from cmt_schools.checkins import services
-from cmt_schools.checkins.models import AnswerSet, CheckIn, CheckInTally
+from cmt_schools.checkins.models import AnswerSet, CheckIn, CheckInRelease, ReleasedFigure
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 
@@ -24,6 +24,7 @@ from .checkins_fixtures import (
     ALL_THREES,
     SAVED,
     answer_count,
+    finalise_exactly,
     form_fields,
     login,
     make_class,
@@ -32,6 +33,7 @@ from .checkins_fixtures import (
     open_for,
     past,
     pupil_submits,
+    released_figures,
     reload,
     store_answers,
     teacher_and_class,  # noqa: F401 - fixture
@@ -264,37 +266,54 @@ def test_answer_sets_are_not_stored_in_submission_order(app, backend, open_check
         assert len({row[1] for row in rows}) == 1
 
 
-# ---------------------------------------------------------------- tallies and results
+# ---------------------------------------------------------------- released figures and results
 
 
-def test_tallies_count_items_and_indices_on_the_0_to_100_scale(app, open_checkin):
-    store_answers(
-        open_checkin,
-        [
-            {"w1": 1, "w2": 1, "c1": 5, "c2": 1, "s1": 4, "g1": 5},  # worry 0, kindness 100
-            {"w1": 5, "w2": 4, "c1": 2, "c2": 4, "s1": None, "g1": 3},  # worry 87.5, kind 25
-            {"w1": 3, "w2": None, "c1": 3, "c2": 3, "s1": 2, "g1": None},  # no worry index
-            {"w1": None, "w2": None, "c1": None, "c2": None, "s1": None, "g1": None},
-        ],
-    )
-    services.finalise_checkin(open_checkin, now())
+FOUR_ANSWER_SETS = [
+    {"w1": 1, "w2": 1, "c1": 5, "c2": 1, "s1": 4, "g1": 5},  # worry 0, kindness 100
+    {"w1": 5, "w2": 4, "c1": 2, "c2": 4, "s1": None, "g1": 3},  # worry 87.5, kind 25
+    {"w1": 3, "w2": None, "c1": 3, "c2": 3, "s1": 2, "g1": None},  # no worry index
+    {"w1": None, "w2": None, "c1": None, "c2": None, "s1": None, "g1": None},
+]
+
+
+def test_finalise_releases_item_counts_and_index_sums_once(app, open_checkin):
+    # With no noise the released figures are the statistics themselves, which says what is
+    # released: each item's count per answer (0: skipped), and per index n, sum and sum of
+    # squares in steps of 12.5 from the middle (worry 0 is -4, 87.5 is +3).
+    store_answers(open_checkin, FOUR_ANSWER_SETS)
+    finalise_exactly(open_checkin)
     checkin = reload(open_checkin)
     assert checkin.answer_count == 4 and checkin.closed_at is not None
-    tallies = {
-        (t.measure, t.value): t.n
-        for t in db.session.scalars(
-            select(CheckInTally).where(CheckInTally.check_in_id == checkin.id)
-        )
-    }
-    assert tallies[("w1", 1.0)] == 1 and tallies[("w1", 5.0)] == 1 and tallies[("w1", 3.0)] == 1
-    assert sum(n for (m, _), n in tallies.items() if m == "w2") == 2
-    assert {v: n for (m, v), n in tallies.items() if m == "worry"} == {0.0: 1, 87.5: 1}
-    assert {v: n for (m, v), n in tallies.items() if m == "self_compassion"} == {
-        100.0: 1,
-        25.0: 1,
-        50.0: 1,
-    }
-    assert not any(m == "right_now" for m, _ in tallies)
+    figures = released_figures(checkin.id)
+    assert [figures[("w1", "count", v)] for v in range(6)] == [1, 1, 0, 1, 0, 1]
+    assert [figures[("w2", "count", v)] for v in range(6)] == [2, 1, 0, 0, 1, 0]
+    assert (figures[("worry", "n", 0)], figures[("worry", "sum", 0)]) == (2, -1)
+    assert figures[("worry", "sum_sq", 0)] == 16 + 9
+    # Kindness 100, 25 and 50: +4, -2 and 0 steps.
+    assert [figures[("self_compassion", s, 0)] for s in ("n", "sum", "sum_sq")] == [3, 2, 20]
+    assert figures[("any", "n", 0)] == 3  # the fourth skipped everything
+    assert not any(measure == "right_now" for measure, _, _ in figures)
+    stored = db.session.get(CheckInRelease, checkin.id)
+    assert stored.protection == "standard" and stored.threshold == 10
+    assert stored.mechanism == "opendp-discrete-gaussian-v1"
+
+
+def test_the_release_is_noisy_and_drawn_with_the_levels_scale(app, open_checkin):
+    store_answers(open_checkin, FOUR_ANSWER_SETS * 5)
+    services.finalise_checkin(open_checkin, now())
+    rows = list(db.session.scalars(select(ReleasedFigure)))
+    assert len(rows) == 6 * 6 + 2 * 3 + 1
+    exact = {("w1", "count", 1): 5, ("w1", "count", 3): 5, ("w1", "count", 5): 5}
+    # The numerators are weight x statistic + an integer noise of scale 65 (SD 2.5 in
+    # counts): that all 43 land exactly on a multiple of their weight would be far rarer
+    # than 1 in 10^50; that one of these lands beyond 8 SDs, about 1 in 10^14.
+    assert any(row.numerator % row.weight for row in rows)
+    for row in rows:
+        assert row.noise_sd == pytest.approx(65.0 / row.weight)
+        key = (row.measure, row.statistic, row.value)
+        if key in exact:
+            assert abs(row.numerator / row.weight - exact[key]) < 8 * row.noise_sd
 
 
 POSTGRESQL_ONLY = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -365,27 +384,29 @@ def test_a_finalise_waits_for_an_answer_being_stored_and_counts_it(app, open_che
     assert reload(open_checkin).answer_count == 1 == answer_count(open_checkin.id)
 
 
-def test_finalising_is_idempotent(app, open_checkin):
+def test_finalising_is_idempotent_so_the_noise_is_drawn_once(app, open_checkin):
     store_answers(open_checkin, [{"w1": 2}, {"w1": 4}])
     services.finalise_checkin(open_checkin, now())
-    first = sorted((t.measure, t.value, t.n) for t in db.session.scalars(select(CheckInTally)))
+    first = released_figures(open_checkin.id)
     closed_at = reload(open_checkin).closed_at
     services.finalise_checkin(open_checkin, now() + timedelta(hours=1))
     services.finalise_due_checkins(now() + timedelta(hours=2))
-    again = sorted((t.measure, t.value, t.n) for t in db.session.scalars(select(CheckInTally)))
-    assert first == again and reload(open_checkin).closed_at == closed_at
+    assert released_figures(open_checkin.id) == first
+    assert reload(open_checkin).closed_at == closed_at
 
 
-def test_finalise_due_check_ins_tallies_those_past_their_closing_time(app, teacher_and_class):
+def test_finalise_due_check_ins_releases_those_past_their_closing_time(app, teacher_and_class):
     teacher, school_class = teacher_and_class
     due = open_for(school_class, teacher, minutes=15, at=past(60))
-    running = open_for(school_class, teacher, minutes=60)
+    running = open_for(make_class(teacher, name="8C"), teacher, minutes=60)
     begin_write()
     db.session.add(AnswerSet(id=str(uuid.uuid4()), check_in_id=due.id, w1=3))
     db.session.commit()
     assert services.finalise_due_checkins(now()) == 1
     assert reload(due).answer_count == 1
     assert reload(running).answer_count is None and reload(running).closed_at is None
+    assert db.session.get(CheckInRelease, due.id) is not None
+    assert db.session.get(CheckInRelease, running.id) is None
     assert services.finalise_due_checkins(now()) == 0
 
 
@@ -429,7 +450,8 @@ def test_results_are_shown_at_the_threshold_with_whole_percentages(
     login(client, teacher)
     html = client.get(f"/checkins/{open_checkin.id}/results").get_data(as_text=True)
     assert "still open" in html  # closing is the teacher's choice, or the clock's
-    client.post(f"/checkins/{open_checkin.id}/close")
+    # Released with no noise, so the page's arithmetic and hiding can be checked exactly.
+    finalise_exactly(open_checkin)
     html = client.get(f"/checkins/{open_checkin.id}/results").get_data(as_text=True)
     assert "10 pupils answered" in html
     assert "Not a screening tool" in html
@@ -450,12 +472,73 @@ def test_results_follow_the_schools_threshold(app, open_checkin, teacher_and_cla
     teacher.school.suppression_threshold = 5
     db.session.commit()
     store_answers(open_checkin, [{"w1": 2, "w2": 2}] * 5)
-    services.finalise_checkin(open_checkin, now())
+    finalise_exactly(open_checkin)
     html = _results_page(app, teacher, open_checkin)
     assert "5 pupils answered" in html and "100%" in html
 
 
-def test_results_are_read_from_tallies_so_they_survive_the_purge(
+def test_a_lowered_threshold_applies_only_to_check_ins_finalised_after_it(
+    app, open_checkin, teacher_and_class
+):
+    teacher, school_class = teacher_and_class
+    store_answers(open_checkin, [{"w1": 2, "w2": 2}] * 6)
+    finalise_exactly(open_checkin)  # released under 10
+    begin_write()
+    teacher.school.suppression_threshold = 5
+    db.session.commit()
+    later = open_for(school_class, teacher)
+    store_answers(later, [{"w1": 2, "w2": 2}] * 6)
+    finalise_exactly(later)  # released under 5
+    assert "Not enough answers to show results" in _results_page(app, teacher, open_checkin)
+    assert "6 pupils answered" in _results_page(app, teacher, later)
+    # Raising it applies at once, to both.
+    begin_write()
+    teacher.school.suppression_threshold = 20
+    db.session.commit()
+    for checkin in (open_checkin, later):
+        assert "Not enough answers to show results" in _results_page(app, teacher, checkin)
+
+
+def test_stronger_protection_applies_to_check_ins_finalised_after_it(
+    app, open_checkin, teacher_and_class
+):
+    teacher, school_class = teacher_and_class
+    store_answers(open_checkin, [{"w1": 2, "w2": 2}] * 12)
+    services.finalise_checkin(open_checkin, now())
+    begin_write()
+    teacher.school.protection = "strong"
+    db.session.commit()
+    later = open_for(school_class, teacher)
+    store_answers(later, [{"w1": 2, "w2": 2}] * 12)
+    services.finalise_checkin(later, now())
+    releases = {c.id: db.session.get(CheckInRelease, c.id) for c in (open_checkin, later)}
+    assert releases[open_checkin.id].protection == "standard"
+    assert releases[later.id].protection == "strong"
+    sds = {
+        check_in_id: {row.noise_sd for row in release.figures if row.statistic == "count"}
+        for check_in_id, release in releases.items()
+    }
+    assert sds[open_checkin.id] == {2.5} and sds[later.id] == {3.75}
+
+
+def test_results_show_released_figures_not_exact_ones(app, open_checkin, teacher_and_class):
+    teacher, _ = teacher_and_class
+    # 20 pupils, all "Sometimes" (3) on W1: exactly 100%. The page shows the release.
+    store_answers(open_checkin, [{"w1": 3, "w2": 3}] * 20)
+    services.finalise_checkin(open_checkin, now())
+    html = _results_page(app, teacher, open_checkin)
+    figures = released_figures(open_checkin.id)
+    cells = {v: figures[("w1", "count", v)] for v in range(6)}
+    shift = (20 - sum(cells.values())) / 6
+    kept = {v: max(0.0, cells[v] + shift) for v in range(1, 6)}
+    expected = {v: int(100 * kept[v] / sum(kept.values()) + 0.5) for v in kept}
+    w1 = html.split("Worry: &ldquo;")[1].split("</table>")[0]
+    row = re.compile(r'<th scope="row">(\w+)</th>\s*<td class="num">(\d+)%')
+    shown = [int(percent) for _, percent in row.findall(w1)]
+    assert shown == [expected[v] for v in range(1, 6)]
+
+
+def test_results_are_read_from_released_figures_so_they_survive_the_purge(
     app, runner, open_checkin, teacher_and_class
 ):
     teacher, _ = teacher_and_class
@@ -486,7 +569,7 @@ def test_purge_keeps_answers_within_the_retention_period_and_finalises_first(
     teacher.school.retention_months = 6
     db.session.commit()
     recent = open_for(school_class, teacher)
-    old = open_for(school_class, teacher)
+    old = open_for(make_class(teacher, name="8C"), teacher)
     store_answers(recent, [{"w1": 1}] * 3)
     store_answers(old, [{"w1": 4}] * 3)
     old = reload(old)
@@ -502,7 +585,7 @@ def test_purge_keeps_answers_within_the_retention_period_and_finalises_first(
     assert answer_count(recent.id) == 3 and answer_count(old.id) == 0
     old = reload(old)
     assert old.answer_count == 3 and old.closed_at is not None
-    assert {(t.measure, t.value, t.n) for t in old.tallies} == {("w1", 4.0, 3)}
+    assert old.release is not None and len(released_figures(old.id)) == 43
     again = runner.invoke(args=["cmt", "purge-checkins"])
     assert "No check-in answers are older" in again.output
 

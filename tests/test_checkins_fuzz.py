@@ -56,7 +56,7 @@ def codes(app, make_teacher):
     teacher = make_teacher()
     school_class = make_class(teacher)
     open_code = open_for(school_class, teacher).join_code
-    closed = open_for(school_class, teacher)
+    closed = open_for(make_class(teacher, name="8C"), teacher)
     services.close_checkin(closed, now=now(), by=teacher)
     return {"open": open_code, "closed": closed.join_code}
 

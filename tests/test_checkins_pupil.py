@@ -16,7 +16,7 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cmt_schools.checkins import questions, services
 from cmt_schools.checkins.device import COOKIE_NAME
@@ -204,6 +204,7 @@ def test_lead_edited_support_contacts_reach_the_closing_screen(app, make_lead, m
             "name": lead.school.name,
             "nation": "england",
             "suppression_threshold": 10,
+            "protection": "standard",
             "min_wave_size": 30,
             "retention_months": 24,
             "trusted_adults": "Ms Rivers, our mental health lead",
@@ -269,9 +270,10 @@ def test_the_device_cookie_is_signed_httponly_and_lists_only_check_in_ids(
     from itsdangerous import URLSafeSerializer
 
     value = client.get_cookie(COOKIE_NAME, path="/join").value
+    # Answered check-ins, and no form left pending once the answers are saved.
     assert URLSafeSerializer(app.config["SECRET_KEY"], salt="cmt-checkins-answered").loads(
         value
-    ) == [open_checkin.id]
+    ) == {"a": [open_checkin.id], "p": []}
 
 
 def test_a_replay_from_the_same_device_also_says_saved(client, open_checkin):
@@ -346,7 +348,8 @@ def test_a_missing_or_forged_submission_id_stores_nothing(client, open_checkin):
 
 def test_a_submission_id_already_used_by_another_check_in_gets_a_new_form(app, teacher_and_class):
     teacher, school_class = teacher_and_class
-    first, second = open_for(school_class, teacher), open_for(school_class, teacher)
+    first = open_for(school_class, teacher)
+    second = open_for(make_class(teacher, name="8C"), teacher)
     response, data = pupil_submits(app.test_client(), first.join_code, ALL_THREES)
     assert SAVED in response.get_data(as_text=True)
     client = app.test_client()  # another device, sending the same id to the other check-in
@@ -403,7 +406,8 @@ def test_an_expired_csrf_token_reshows_the_form_with_the_answers_kept(app, open_
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_a_form_token_works_only_on_the_code_whose_page_gave_it_out(app, teacher_and_class):
     teacher, school_class = teacher_and_class
-    first, second = open_for(school_class, teacher), open_for(school_class, teacher)
+    first = open_for(school_class, teacher)
+    second = open_for(make_class(teacher, name="8C"), teacher)
     client = app.test_client()
     fields = form_fields(client.get(f"/join/{first.join_code}").get_data(as_text=True))
     response = client.post(f"/join/{second.join_code}", data={**fields, **ALL_THREES})
@@ -646,3 +650,114 @@ def test_a_right_now_check_opens_from_a_lesson_of_the_class(client, teacher_and_
     assert client.post("/checkins/open", data={**data, "occurrence_id": ours}).status_code == 302
     checkin = db.session.scalars(select(CheckIn)).one()
     assert checkin.occurrence_id == ours and checkin.kind == "now"
+
+
+# ---------------------------------------------------------------- one form, one answer set
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_one_loaded_form_sends_one_answer_set_not_sixty(app, open_checkin):
+    client = app.test_client()
+    fields = form_fields(client.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    first = client.post(f"/join/{open_checkin.join_code}", data={**fields, **ALL_THREES})
+    assert SAVED in first.get_data(as_text=True)
+    # A script keeps the page's session and token and makes up new submission ids (and
+    # drops the device cookie that says it answered).
+    session = client.get_cookie("cmt_session").value
+    for _ in range(5):
+        stuffer = app.test_client()
+        stuffer.set_cookie("cmt_session", session, domain="localhost")
+        stuffed = {**fields, "submission_id": str(uuid.uuid4()), **ALL_THREES}
+        response = stuffer.post(f"/join/{open_checkin.join_code}", data=stuffed)
+        assert response.status_code == 400 and SAVED not in response.get_data(as_text=True)
+    assert answer_count(open_checkin.id) == 1
+
+
+def test_two_tabs_of_one_device_show_the_same_form_and_store_one_answer_set(app, open_checkin):
+    client = app.test_client()
+    tab_one = form_fields(client.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    tab_two = form_fields(client.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    assert tab_one["submission_id"] == tab_two["submission_id"]
+    first = client.post(f"/join/{open_checkin.join_code}", data={**tab_one, **ALL_THREES})
+    assert SAVED in first.get_data(as_text=True)
+    other = {**ALL_THREES, "w1": "5"}
+    second = client.post(f"/join/{open_checkin.join_code}", data={**tab_two, **other})
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and "Your answers were already sent" in html
+    assert "nothing was changed" in html and "Childline" in html
+    assert answer_count(open_checkin.id) == 1
+    assert db.session.get(AnswerSet, tab_one["submission_id"]).w1 == 3  # the first stand
+
+
+def test_tabs_opened_before_either_set_the_cookie_still_send_one_answer_set(app, open_checkin):
+    # Two tabs loaded at the very same moment: neither saw the other's form. The device's
+    # newest form is the one its cookie keeps; the older tab is shown that form to send.
+    older, newer = app.test_client(), app.test_client()
+    old_fields = form_fields(older.get(f"/join/{open_checkin.join_code}").get_data(as_text=True))
+    new_page = newer.get(f"/join/{open_checkin.join_code}")
+    new_fields = form_fields(new_page.get_data(as_text=True))
+    assert old_fields["submission_id"] != new_fields["submission_id"]
+    device = newer  # both tabs share the device's cookies: the newer form's
+    response = device.post(f"/join/{open_checkin.join_code}", data={**old_fields, **ALL_THREES})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "open in another tab" in html
+    assert 'name="w1" value="3" checked' in html  # the answers are kept
+    assert form_fields(html)["submission_id"] == new_fields["submission_id"]
+    assert answer_count(open_checkin.id) == 0
+    assert SAVED in device.post(
+        f"/join/{open_checkin.join_code}", data={**form_fields(html), **ALL_THREES}
+    ).get_data(as_text=True)
+    again = device.post(f"/join/{open_checkin.join_code}", data={**new_fields, **ALL_THREES})
+    assert SAVED in again.get_data(as_text=True)  # the same form and answers: a resend
+    assert answer_count(open_checkin.id) == 1
+
+
+def test_a_changed_resend_says_already_sent_and_keeps_the_first_answers(client, open_checkin):
+    _, data = pupil_submits(client, open_checkin.join_code, ALL_THREES)
+    changed = {**data, "w1": "1", "s1": "skip"}
+    response = client.post(f"/join/{open_checkin.join_code}", data=changed)
+    assert response.status_code == 409
+    assert "already sent" in response.get_data(as_text=True)
+    stored = db.session.get(AnswerSet, data["submission_id"])
+    assert (stored.w1, stored.s1) == (3, 3) and answer_count(open_checkin.id) == 1
+
+
+def test_a_device_answers_one_of_two_term_check_ins_open_at_once(app, teacher_and_class):
+    teacher, school_class = teacher_and_class
+    form_group = open_for(school_class, teacher)
+    pshe_group = open_for(make_class(teacher, name="8 PSHE"), teacher)
+    right_now = open_for(school_class, teacher, kind="now")  # other questions: fine
+    client = app.test_client()
+    first, _ = pupil_submits(client, form_group.join_code, ALL_THREES)
+    assert SAVED in first.get_data(as_text=True)
+    page = client.get(f"/join/{pshe_group.join_code}")
+    assert "You have answered one already" in page.get_data(as_text=True)
+    fields = {"submission_id": str(uuid.uuid4()), **ALL_THREES}
+    sent = client.post(f"/join/{pshe_group.join_code}", data=fields)
+    assert sent.status_code == 409 and answer_count(pshe_group.id) == 0
+    now_page, _ = pupil_submits(client, right_now.join_code, {"right_now": "2"})
+    assert SAVED in now_page.get_data(as_text=True)
+    # Once the first has closed, the other can be answered.
+    services.close_checkin(form_group, now=services_now(), by=teacher)
+    later, _ = pupil_submits(client, pshe_group.join_code, ALL_THREES)
+    assert SAVED in later.get_data(as_text=True) and answer_count(pshe_group.id) == 1
+
+
+def test_a_class_has_one_term_check_in_and_one_right_now_check_open_at_once(
+    client, teacher_and_class
+):
+    teacher, school_class = teacher_and_class
+    login(client, teacher)
+    form = {"class_id": school_class.id, "kind": "baseline", "minutes": 30, "class_size": 28}
+    assert client.post("/checkins/open", data=form).status_code == 302
+    again = client.post("/checkins/open", data={**form, "kind": "endpoint"})
+    assert again.status_code == 400
+    assert "8B already has a term check-in open" in again.get_data(as_text=True)
+    assert client.post("/checkins/open", data={**form, "kind": "now"}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 2
+
+
+def services_now():
+    from .checkins_fixtures import now
+
+    return now()

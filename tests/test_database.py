@@ -154,6 +154,119 @@ def test_the_help_stamp_migration_gives_each_existing_school_its_own(
     assert all(len(stamp) == 32 and int(stamp, 16) >= 0 for stamp in stamps)
 
 
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_the_release_migration_draws_each_finalised_check_ins_figures_once(
+    backend_name, tmp_path, postgres_database_url
+):
+    """Migration 0005: finalised check-ins get released figures (from their answers, or
+    from the old tallies where the answers were purged); the exact tallies go; down again,
+    tallies come back from the answers still held."""
+    url = _fresh_url(backend_name, tmp_path, postgres_database_url)
+    instance = tmp_path / "instance"
+    before = _migrate(url, instance, "upgrade", "0004")
+    assert before.returncode == 0, before.stderr
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    held = [{"w1": v, "w2": 6 - v, "c1": 3, "c2": 2, "s1": 4, "g1": None} for v in (1, 2, 3, 4, 5)]
+    with engine.begin() as connection:
+        run = connection.execute
+        run(
+            text(
+                "INSERT INTO school (id, name, nation, timezone, suppression_threshold,"
+                " min_wave_size, retention_months, trusted_adults, help_stamp, created_at)"
+                " VALUES (1, 'Oak', 'england', 'Europe/London', 12, 30, 24, 'Mr A', 'x',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        run(
+            text(
+                'INSERT INTO "user" (id, school_id, email, name, role, active,'
+                " session_version, created_at) VALUES (1, 1, 't@oak.example', 'T', 'teacher',"
+                " TRUE, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+        run(
+            text(
+                "INSERT INTO school_class (id, school_id, teacher_id, name, year_group,"
+                " archived, created_at) VALUES (1, 1, 1, '8B', 8, FALSE, CURRENT_TIMESTAMP)"
+            )
+        )
+        for check_in_id, count in ((1, 5), (2, 3), (3, None)):
+            run(
+                text(
+                    "INSERT INTO check_in (id, school_id, class_id, kind, band, join_code,"
+                    " opened_on, closes_at, max_answers, answer_count) VALUES (:id, 1, 1,"
+                    " 'baseline', 'ks3', :code, '2026-09-08', '2026-09-08 15:00:00', 40,"
+                    " :count)"
+                ),
+                {"id": check_in_id, "code": f"CODE{check_in_id}", "count": count},
+            )
+        for number, answers in enumerate(held):
+            run(
+                text(
+                    "INSERT INTO answer_set (id, check_in_id, w1, w2, c1, c2, s1, g1)"
+                    " VALUES (:id, 1, :w1, :w2, :c1, :c2, :s1, :g1)"
+                ),
+                {"id": f"00000000-0000-4000-8000-{number:012d}", **answers},
+            )
+        # Check-in 2's answers were purged: only its exact tallies are left (W1: 3 x 4).
+        for measure, value, n in (("w1", 4.0, 3), ("worry", 62.5, 3)):
+            run(
+                text(
+                    "INSERT INTO check_in_tally (check_in_id, measure, value, n)"
+                    " VALUES (2, :measure, :value, :n)"
+                ),
+                {"measure": measure, "value": value, "n": n},
+            )
+    up = _migrate(url, instance, "upgrade")
+    assert up.returncode == 0, up.stderr
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        assert "check_in_tally" not in tables
+        releases = connection.execute(
+            text("SELECT check_in_id, protection, threshold FROM check_in_release")
+        ).all()
+        figures = connection.execute(
+            text(
+                "SELECT check_in_id, measure, statistic, value, numerator, weight, noise_sd"
+                " FROM released_figure"
+            )
+        ).all()
+        protection = connection.execute(text("SELECT protection FROM school")).scalar()
+    assert sorted(releases) == [(1, "standard", 12), (2, "standard", 12)]
+    assert protection == "standard"
+    by_check_in = {1: {}, 2: {}}
+    for check_in_id, measure, statistic, value, numerator, weight, noise_sd in figures:
+        assert noise_sd == pytest.approx(65.0 / weight)
+        by_check_in[check_in_id][(measure, statistic, value)] = numerator / weight
+    assert len(by_check_in[1]) == 43 and ("any", "n", 0) in by_check_in[1]
+    assert len(by_check_in[2]) == 42 and ("any", "n", 0) not in by_check_in[2]
+    # Near the exact figures (within 8 noise SDs), and not all of them exact.
+    for key, exact in ((("w1", "count", 4), 3), (("w1", "count", 0), 0)):
+        assert abs(by_check_in[2][key] - exact) < 8 * 2.5
+    assert abs(by_check_in[1][("s1", "count", 4)] - 5) < 8 * 2.5
+    assert any(v != round(v) for v in by_check_in[1].values())
+    down = _migrate(url, instance, "downgrade", "0004")
+    assert down.returncode == 0, down.stderr
+    with engine.connect() as connection:
+        tallies = connection.execute(
+            text("SELECT check_in_id, measure, value, n FROM check_in_tally")
+        ).all()
+        tables = set(inspect(connection).get_table_names())
+        # Dropping the school's new column copies the table on SQLite: nothing that points
+        # at the school may go with it.
+        survivors = [
+            connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()  # noqa: S608
+            for table in ("school", "user", "school_class", "check_in", "answer_set")
+        ]
+    engine.dispose()
+    assert survivors == [1, 1, 1, 3, 5]
+    assert "released_figure" not in tables and "check_in_release" not in tables
+    assert {row[0] for row in tallies} == {1}  # the purged check-in has no exact figures now
+    assert sorted((m, v, n) for _, m, v, n in tallies if m == "w1") == [
+        ("w1", float(v), 1) for v in (1, 2, 3, 4, 5)
+    ]
+
+
 @SQLITE_ONLY
 def test_backup_and_restore_drill(app, backend, runner, make_lead, make_teacher, tmp_path):
     lead = make_lead()

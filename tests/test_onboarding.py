@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.audit.models import AuditEvent
+from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.onboarding import services
 from cmt_schools.onboarding.models import SetupTick
@@ -241,3 +242,33 @@ def test_the_letter_uses_the_words_the_pupil_pages_show():
     ):
         asked = [q.text for q in questions_for("baseline", band) + questions_for("now", band)]
         assert listed == asked, label
+
+
+def test_the_notices_and_letter_say_how_figures_are_protected_from_the_live_setting(
+    client, auth, make_lead
+):
+    lead = make_lead(name="Ada Lead")
+    school = lead.school
+    standard = services.protection_for(school)
+    begin_write()
+    school.protection = "strong"
+    db.session.commit()
+    strong = services.protection_for(school)
+    # Worked out by OpenDP from the mechanism: more noise, a smaller loss and a worse guess.
+    assert strong.rho_question < standard.rho_question
+    assert 50 < strong.two_choice_percent < standard.two_choice_percent < 80
+    assert standard.rho_check_in > standard.rho_question > 0
+    adults = client.get(f"/privacy?school={school.id}").get_data(as_text=True)
+    assert "Figures have small random changes so that no pupil" in adults
+    assert f"at most {strong.two_choice_percent} times in 100" in adults
+    assert f"&rho; = {strong.rho_question} per question" in adults
+    assert "uses the stronger setting" in adults
+    default = client.get("/privacy").get_data(as_text=True)
+    assert f"at most {standard.two_choice_percent} times in 100" in default
+    pupils = client.get(f"/privacy/pupils?school={school.id}").get_data(as_text=True)
+    assert "changed a tiny bit on purpose" in pupils  # the 7 to 11 version
+    assert "small random changes so that no pupil" in pupils
+    auth.login(lead)
+    letter = squeezed(pdf_text(client.get("/documents/parent-letter.pdf").data))
+    assert squeezed("Figures have small random changes so that no pupil's answers") in letter
+    assert squeezed(f"at most {strong.two_choice_percent} times in 100") in letter

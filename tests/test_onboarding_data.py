@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from cmt_schools.accounts.models import School
 from cmt_schools.audit.models import AuditEvent
 from cmt_schools.checkins import services as checkins_services
-from cmt_schools.checkins.models import AnswerSet, CheckIn
+from cmt_schools.checkins.models import AnswerSet, CheckIn, ReleasedFigure
 from cmt_schools.extensions import db
 from cmt_schools.onboarding import data
 
@@ -153,19 +153,28 @@ def test_export_holds_the_schools_data_and_nothing_of_another(app, two_schools):
     everything = "\n".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
     for foreign in ("THEIRS", other_lead.email, other_lead.name, "Otto Teacher"):
         assert foreign not in everything
-    assert str(theirs.big_check_in_id) not in {
-        row["check_in_id"] for row in tables["checkin_tallies.csv"]
-    }
+    released = tables["checkin_released_figures.csv"]
+    assert str(theirs.big_check_in_id) not in {row["check_in_id"] for row in released}
 
-    # Check-ins as group totals only: never a raw answer row, never a small group's totals.
+    # Check-ins as released figures only: never a raw answer row, never an exact count,
+    # never a small group's figures. Each figure is the one stored, noise and all.
+    assert "checkin_tallies.csv" not in tables
     for answer_id in ours.answer_set_ids:
         assert answer_id not in everything
-    tallied = {row["check_in_id"] for row in tables["checkin_tallies.csv"]}
-    assert tallied == {str(ours.big_check_in_id)}
+    assert {row["check_in_id"] for row in released} == {str(ours.big_check_in_id)}
     small = next(r for r in tables["checkins.csv"] if r["id"] == str(ours.small_check_in_id))
     assert small["totals"] == "withheld: fewer than 10 answers"
-    worry_ones = [r for r in tables["checkin_tallies.csv"] if r["measure"] == "w1"]
-    assert sum(int(r["pupils"]) for r in worry_ones) == 12
+    stored = {
+        (str(f.check_in_id), f.measure, f.statistic, str(f.value)): f
+        for f in db.session.scalars(select(ReleasedFigure))
+    }
+    assert len(released) == 43
+    for row in released:
+        figure = stored[(row["check_in_id"], row["measure"], row["statistic"], row["value"])]
+        assert float(row["figure"]) == round(figure.numerator / figure.weight, 4)
+        assert float(row["noise_sd"]) == round(figure.noise_sd, 4) > 0
+    big = next(r for r in tables["checkins.csv"] if r["id"] == str(ours.big_check_in_id))
+    assert big["protection"] == "standard" and big["answer_count"] == "12"
 
     # Formula-looking cells are neutralised.
     names = {row["name"] for row in tables["classes.csv"]}
@@ -227,7 +236,8 @@ def test_delete_removes_every_row_of_the_school_and_leaves_others(app, two_schoo
     for table in (
         "answer_set",
         "check_in",
-        "check_in_tally",
+        "check_in_release",
+        "released_figure",
         "lesson_occurrence",
         "school_class",
         "user",

@@ -1,4 +1,9 @@
-"""Term summaries: figures from the database, suppression everywhere, downloads, access."""
+"""Term summaries: figures from released figures, suppression everywhere, downloads, access.
+
+The `oak` school's check-ins are released with no noise (`exact_noise`), so the summary's
+arithmetic and suppression can be checked against the raw answers; the `noisy_oak` tests
+check, with the app's own noise, that every view shows the released figures.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from cmt_schools.audit.models import AuditEvent
-from cmt_schools.checkins.models import CheckIn, CheckInTally
+from cmt_schools.checkins.models import CheckIn, ReleasedFigure
 from cmt_schools.checkins.scoring import self_compassion_index, worry_index
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
@@ -21,6 +26,7 @@ from cmt_schools.reports import services, synthetic
 from cmt_schools.reports.exports import neutralise, safe_filename
 from cmt_schools.reports.protection import COMPLEMENTARY, SMALL
 
+from .checkins_fixtures import exact_noise
 from .conftest import PASSWORD
 from .reports_fixtures import (
     TODAY,
@@ -41,8 +47,7 @@ def fixed_today(monkeypatch):
     return TODAY
 
 
-@pytest.fixture
-def oak(app, make_school, make_lead, make_teacher, fixed_today):
+def build_oak(make_school, make_lead, make_teacher, noise):
     """A school with two year groups, a small class and a term's worth of data."""
     school = make_school("Oak Lane")
     lead = make_lead(school)
@@ -68,6 +73,7 @@ def oak(app, make_school, make_lead, make_teacher, fixed_today):
                 BASELINE_DAY if wave == "baseline" else ENDPOINT_DAY,
                 answers[(school_class.id, wave)],
                 with_answer_sets=wave == "baseline",
+                noise=noise,
             )
     for week in range(6):
         for school_class, size in ((y7a, 25), (y7b, 24), (y8a, 22), (y8b, 21), (y8c, 5)):
@@ -76,6 +82,7 @@ def oak(app, make_school, make_lead, make_teacher, fixed_today):
                 "now",
                 date(2026, 9, 16) + timedelta(weeks=week),
                 synthetic.now_answers(random.Random(week), size, 2.8),
+                noise=noise,
             )
     db.session.commit()
     add_lessons(y7a, ["delivered"] * 8 + ["scheduled"] * 2, start=date(2026, 9, 7))
@@ -90,6 +97,18 @@ def oak(app, make_school, make_lead, make_teacher, fixed_today):
         "classes": {c.name: c for c in (y7a, y7b, y8a, y8b, y8c)},
         "answers": answers,
     }
+
+
+@pytest.fixture
+def oak(app, make_school, make_lead, make_teacher, fixed_today):
+    return build_oak(make_school, make_lead, make_teacher, exact_noise)
+
+
+@pytest.fixture
+def noisy_oak(app, make_school, make_lead, make_teacher, fixed_today):
+    from cmt_schools.checkins.release import opendp_noise
+
+    return build_oak(make_school, make_lead, make_teacher, opendp_noise)
 
 
 def login(client, user):
@@ -177,9 +196,15 @@ def test_complementary_suppression_when_a_class_has_two_small_check_ins(oak):
     )
     db.session.commit()
     rng = random.Random(9)
-    add_checkin(eight_b, "baseline", BASELINE_DAY, synthetic.term_answers(rng, 7))
     add_checkin(
-        eight_b, "baseline", BASELINE_DAY + timedelta(days=1), synthetic.term_answers(rng, 6)
+        eight_b, "baseline", BASELINE_DAY, synthetic.term_answers(rng, 7), noise=exact_noise
+    )
+    add_checkin(
+        eight_b,
+        "baseline",
+        BASELINE_DAY + timedelta(days=1),
+        synthetic.term_answers(rng, 6),
+        noise=exact_noise,
     )
     summary = summary_of(oak)
     assert group(summary, '=HYPERLINK("http://x")').answers["baseline"].status == SMALL
@@ -193,7 +218,7 @@ def test_only_the_terms_finalised_check_ins_of_this_school_count(oak, make_schoo
     summary_before = summary_of(oak)
     seven_a = oak["classes"]["7A"]
     rng = random.Random(3)
-    # Before the term, and one still open (no answer count, stray tallies): not counted.
+    # Before the term, and one still open (no answer count, a stray release): not counted.
     add_checkin(seven_a, "baseline", date(2026, 8, 20), synthetic.term_answers(rng, 20))
     still_open = add_checkin(seven_a, "baseline", BASELINE_DAY, synthetic.term_answers(rng, 20))
     begin_write()
@@ -243,13 +268,14 @@ def test_weekly_right_now_trend_for_year_groups_and_school(oak):
     ids = [oak["classes"]["8A"].id, oak["classes"]["8B"].id]
     for point in year8.trend:
         expected = db.session.scalar(
-            select(func.sum(CheckInTally.n))
-            .join(CheckIn, CheckIn.id == CheckInTally.check_in_id)
+            select(func.sum(ReleasedFigure.numerator) / func.max(ReleasedFigure.weight))
+            .join(CheckIn, CheckIn.id == ReleasedFigure.check_in_id)
             .where(
                 CheckIn.class_id.in_(ids),
                 CheckIn.kind == "now",
                 CheckIn.opened_on == point.week + timedelta(days=2),
-                CheckInTally.measure == "right_now",
+                ReleasedFigure.measure == "right_now",
+                ReleasedFigure.value > 0,  # the answered counts, not the skipped
             )
         )
         assert point.figure.n == expected
@@ -548,20 +574,21 @@ def test_another_schools_events_are_not_listed(client, oak, make_lead):
     assert "theirs" not in client.get("/reports/audit-log").get_data(as_text=True)
 
 
-def test_tallies_alone_are_enough_after_raw_answers_are_purged(oak):
+def test_released_figures_alone_are_enough_after_raw_answers_are_purged(noisy_oak):
     from cmt_schools.checkins.models import AnswerSet
 
+    oak = noisy_oak
     before = summary_of(oak)
     begin_write()
     db.session.execute(AnswerSet.__table__.delete())
     db.session.commit()
-    assert db.session.scalar(select(func.count()).select_from(CheckInTally)) > 0
+    assert db.session.scalar(select(func.count()).select_from(ReleasedFigure)) > 0
     after = summary_of(oak)
     assert after.school.wave("worry", "baseline") == before.school.wave("worry", "baseline")
 
 
 def test_a_check_in_that_closed_by_time_is_counted_in_the_summary(app, make_lead, make_teacher):
-    """The summary finalises check-ins past their closing time before it reads tallies."""
+    """The summary finalises check-ins past their closing time before it reads releases."""
     from datetime import UTC, datetime, timedelta
 
     from cmt_schools.checkins.models import AnswerSet, CheckIn

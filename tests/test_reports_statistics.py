@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cmt_schools.checkins import release
+from cmt_schools.checkins.release import Noise, ReleasedCheckIn
 from cmt_schools.checkins.scoring import self_compassion_index, tally, worry_index
 from cmt_schools.reports import synthetic
 from cmt_schools.reports.statistics import (
@@ -218,6 +220,113 @@ def test_the_interval_covers_the_true_change_about_95_times_in_100():
     assert 0.92 <= covered / trials <= 0.98
 
 
+# ------------------------------------------------------------------ with released figures' noise
+
+
+def noisy(n: int, mean: float, variance: float, noise_of_mean: float) -> Moments:
+    """Moments whose mean carries noise of variance `noise_of_mean` and whose sample variance
+    is `variance` (after the correction for that noise), with no noise in the variance."""
+    total = n * mean
+    # Noise in the sum of squares tied to the sum's (2 x mean x it) leaves the spread's
+    # estimate free of noise, so only the mean's noise is at work.
+    var_total = noise_of_mean * n * n
+    noise = Noise(
+        var_total=var_total,
+        var_total_sq=4 * mean * mean * var_total,
+        cov_total_sq_total=2 * mean * var_total,
+    )
+    total_sq = (n - 1) * variance - n * noise_of_mean + total * total / n
+    return Moments(n, total, total_sq, noise)
+
+
+def test_the_interval_includes_the_noise_and_matches_scipy():
+    # Reference values from scipy 1.16: se = sqrt(400/40 + 484/38 + 4 + 5);
+    # df = (sum of terms)^2 / ((2 (400/40)^2 / 39 + 2 (484/38)^2 / 37) / 2);
+    # scipy.stats.t.ppf(0.975, df) = 1.9764648921130368.
+    start, end = noisy(40, 55.0, 400.0, 4.0), noisy(38, 47.0, 484.0, 5.0)
+    assert start.variance == pytest.approx(400.0) and end.noise_variance_of_mean == 5.0
+    assert start.noise_variance_of_variance == pytest.approx(0.0, abs=1e-9)
+    change = compare_waves(start, end)
+    assert change.df == pytest.approx(144.95355051915962)
+    assert change.difference == pytest.approx(-8.0)
+    assert change.ci_low == pytest.approx(-19.13450616271329)
+    assert change.ci_high == pytest.approx(3.13450616271329)
+    exact = compare_waves(noisy(40, 55.0, 400.0, 0.0), noisy(38, 47.0, 484.0, 0.0))
+    assert exact.ci_high - exact.ci_low < change.ci_high - change.ci_low  # wider with noise
+
+
+def test_noise_alone_gives_a_normal_quantile():
+    start, end = noisy(30, 50.0, 0.0, 2.0), noisy(30, 50.0, 0.0, 2.0)
+    change = compare_waves(start, end)
+    assert math.isinf(change.df)
+    assert change.ci_high == pytest.approx(1.959963984540054 * math.sqrt(4.0))
+
+
+def test_released_moments_carry_the_noise_they_really_have():
+    # One class's answers released again and again with OpenDP's noise: the spread of the
+    # released means and variances is what the moments say it is, and on average the
+    # released variance is the exact one (the noise's inflation is taken back out).
+    answers = synthetic.term_answers(random.Random(11), 28)
+    level = release.LEVELS["standard"]
+    exact = {
+        "worry": _moments(answers, "worry"),
+        "s1": Moments.of([a["s1"] for a in answers if a["s1"] is not None]),
+    }
+    means, variances = {m: [] for m in exact}, {m: [] for m in exact}
+    told = {m: ([], []) for m in exact}
+    for _ in range(1500):
+        released = ReleasedCheckIn.of(
+            "baseline", len(answers), release.release("baseline", answers, level)
+        )
+        for measure in exact:
+            moments = released.moments(measure)
+            means[measure].append(moments.mean)
+            variances[measure].append(moments.variance)
+            told[measure][0].append(moments.noise_variance_of_mean)
+            told[measure][1].append(moments.noise_variance_of_variance)
+    for measure, moments in exact.items():
+        # (Each release's own estimate varies with its noisy n and mean: take their mean.)
+        said_mean, said_variance = (stdlib_statistics.fmean(values) for values in told[measure])
+        assert stdlib_statistics.variance(means[measure]) == pytest.approx(said_mean, rel=0.15)
+        # Unbiased: within 4 standard errors of the exact mean.
+        assert (
+            abs(stdlib_statistics.fmean(means[measure]) - moments.mean)
+            < 4 * (said_mean / 1500) ** 0.5
+        )
+        # The spread's noise is estimated to first order: within a third, and never much
+        # below the real one (too small would make intervals too narrow).
+        real = stdlib_statistics.variance(variances[measure])
+        assert 0.8 * real <= said_variance <= 1.5 * real, measure
+        spread = stdlib_statistics.fmean(variances[measure])
+        assert spread == pytest.approx(moments.variance, rel=0.05), measure
+
+
+def test_released_intervals_cover_the_true_change_about_95_times_in_100():
+    rng = random.Random(8)
+    truth = (
+        synthetic.expected_indices(synthetic.END)["worry"]
+        - synthetic.expected_indices(synthetic.START)["worry"]
+    )
+    level = release.LEVELS["standard"]
+
+    def released(answers):
+        figures = release.release("baseline", answers, level)
+        return ReleasedCheckIn.of("baseline", len(answers), figures).moments("worry")
+
+    trials, covered = 300, 0
+    for _ in range(trials):
+        start = sum(
+            (released(synthetic.term_answers(rng, 28, synthetic.START)) for _ in range(2)),
+            Moments(),
+        )
+        end = sum(
+            (released(synthetic.term_answers(rng, 28, synthetic.END)) for _ in range(2)), Moments()
+        )
+        change = compare_waves(start, end)
+        covered += change.ci_low <= truth <= change.ci_high
+    assert 0.92 <= covered / trials <= 0.99
+
+
 # ------------------------------------------------------------------ words and charts
 
 
@@ -281,3 +390,24 @@ def test_trend_chart_breaks_the_line_where_a_week_is_not_shown():
     assert len(root.findall(f"{ns}polyline")) == 2
     assert len(root.findall(f"{ns}circle")) == 4
     assert "<table" in html  # the numbers as a table too
+
+
+def test_a_spread_the_noise_leaves_too_uncertain_is_not_shown():
+    # The standard level's noise on a class of 20 and on 400 answers with the same spread
+    # (released here without the noise itself, so the figures are known): in the class the
+    # noise in the sum of squares is about as large as the spread, so its SD would mislead.
+    level = release.LEVELS["standard"]
+
+    def released(n: int) -> Moments:
+        answers = [{"w1": 2 + i % 3, "w2": 2 + (i * 2) % 3} for i in range(n)]  # SD about 14
+        figures = release.release("baseline", answers, level, noise=lambda w, _: list(w))
+        return ReleasedCheckIn.of("baseline", n, figures).index_moments("worry")
+
+    small = released(20)
+    large = sum((released(40) for _ in range(10)), Moments())
+    assert small.sd_is_uncertain and not large.sd_is_uncertain
+    assert not Moments.of([10, 20, 30]).sd_is_uncertain  # exact figures are never uncertain
+    spread = Moments(n=20.0, total=1000.0, total_sq=50_000.0 + 19 * 100.0)
+    assert not spread.sd_is_uncertain
+    noisy_spread = Moments(20.0, 1000.0, 50_000.0 + 19 * 100.0, Noise(var_total_sq=1900.0**2))
+    assert noisy_spread.sd_is_uncertain

@@ -11,6 +11,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,7 +19,7 @@ from wtforms import (
 from wtforms.form import Form
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from .models import NATIONS
+from .models import NATIONS, PROTECTION_LEVELS
 from .passwords import MAX_LENGTH, MIN_LENGTH
 
 EMAIL = [
@@ -96,6 +97,11 @@ class SchoolSettingsForm(FlaskForm):
     suppression_threshold = IntegerField(
         "Fewest answers before a result is shown",
         validators=[InputRequired("Enter a number."), NumberRange(5, 100, "Use 5 to 100.")],
+    )
+    protection = RadioField(
+        "How much the released figures are changed",
+        choices=list(PROTECTION_LEVELS.items()),
+        validators=[InputRequired("Choose how strongly pupils' answers are protected.")],
     )
     min_wave_size = IntegerField(
         "Fewest answers in each wave before a before/after comparison",

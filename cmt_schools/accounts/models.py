@@ -30,6 +30,13 @@ NATIONS = {
 }
 ROLES = {"lead": "School lead", "teacher": "Teacher"}
 
+# How much noise a school's released check-in figures carry (checkins/release.py holds each
+# level's noise; these are the names a lead chooses between).
+PROTECTION_LEVELS = {
+    "standard": "Standard: small random changes",
+    "strong": "Stronger: larger random changes, rougher figures for small groups",
+}
+DEFAULT_PROTECTION = "standard"
 DEFAULT_SUPPRESSION_THRESHOLD = 10
 DEFAULT_MIN_WAVE_SIZE = 30
 DEFAULT_RETENTION_MONTHS = 24
@@ -53,6 +60,9 @@ class School(db.Model):
     suppression_threshold: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_SUPPRESSION_THRESHOLD
     )
+    # How much noise a check-in's released figures carry (checkins/release.py LEVELS);
+    # it applies to check-ins finalised after a change, as the threshold does.
+    protection: Mapped[str] = mapped_column(String(10), default=DEFAULT_PROTECTION)
     # Before/after comparisons need at least this many answers in each wave.
     min_wave_size: Mapped[int] = mapped_column(Integer, default=DEFAULT_MIN_WAVE_SIZE)
     # Raw check-in answers are deleted after this many months (aggregates remain).

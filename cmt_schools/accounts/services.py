@@ -16,6 +16,7 @@ from ..extensions import db
 from .models import (
     DEFAULT_SUPPORT_CONTACTS,
     NATIONS,
+    PROTECTION_LEVELS,
     ROLES,
     AccountToken,
     School,
@@ -287,9 +288,17 @@ def update_school_settings(
     trusted_adults: str,
     contacts: list[tuple[str, str, bool, bool]],
     lead: User,
+    protection: str | None = None,
 ) -> None:
-    """Save the lead's school settings and support contacts in one go. Commits."""
+    """Save the lead's school settings and support contacts in one go. Commits.
+
+    A changed threshold or protection level applies to check-ins finalised after the
+    change (a raised threshold hides more at once); the audit entry says from what to what.
+    """
     begin_write()
+    protection = protection or school.protection
+    if protection not in PROTECTION_LEVELS:
+        raise ServiceError("Choose how strongly pupils' answers are protected.", "protection")
     if nation not in NATIONS:
         raise ServiceError("Choose the school's nation.", "nation")
     if not 5 <= suppression_threshold <= 100:
@@ -302,9 +311,20 @@ def update_school_settings(
         raise ServiceError("Keep answers for between 1 and 120 months.", "retention_months")
     if not any(name_ for name_, _, _, _ in contacts):
         raise ServiceError("Pupils must always see at least one place to get help.", "contacts")
+    changes = [
+        f"{label} {old} to {new}"
+        for label, old, new in (
+            ("threshold", school.suppression_threshold, suppression_threshold),
+            ("protection", school.protection, protection),
+            ("comparison minimum", school.min_wave_size, min_wave_size),
+            ("months raw answers are kept", school.retention_months, retention_months),
+        )
+        if old != new
+    ]
     school.name = name.strip()
     school.nation = nation
     school.suppression_threshold = suppression_threshold
+    school.protection = protection
     school.min_wave_size = min_wave_size
     school.retention_months = retention_months
     school.trusted_adults = trusted_adults.strip()
@@ -313,7 +333,12 @@ def update_school_settings(
         for i, (n, d, ks2, ks34) in enumerate(contacts)
         if n.strip()
     ]
-    record_event("school.settings_changed", school_id=school.id, user_id=lead.id)
+    record_event(
+        "school.settings_changed",
+        school_id=school.id,
+        user_id=lead.id,
+        detail="; ".join(changes) if changes else "",
+    )
     db.session.commit()
 
 

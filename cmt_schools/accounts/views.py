@@ -278,6 +278,7 @@ def school_settings():
                 name=form.name.data,
                 nation=form.nation.data,
                 suppression_threshold=form.suppression_threshold.data,
+                protection=form.protection.data,
                 min_wave_size=form.min_wave_size.data,
                 retention_months=form.retention_months.data,
                 trusted_adults=form.trusted_adults.data,

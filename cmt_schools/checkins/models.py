@@ -4,9 +4,10 @@ No name, account, address, user agent, device id or time is stored with an answe
 its key is a random UUID made for the submission (so a retried submit is idempotent) in a
 table that does not keep submission order (WITHOUT ROWID on SQLite).
 
-Results and term summaries read `CheckInTally` rows: counts per measure and value, written
-when a check-in is finalised. They are what remains once raw answers pass the school's
-retention period and are deleted.
+Results, term summaries and exports read only a check-in's released figures
+(`CheckInRelease`, `ReleasedFigure`): drawn once, with noise, when it is finalised
+(release.py says why and how). They are what remains once raw answers pass the school's
+retention period and are deleted; no exact count of answers is ever kept beside them.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class CheckIn(db.Model):
         ForeignKey("user.id", ondelete="SET NULL"), nullable=True
     )
 
-    tallies: Mapped[list[CheckInTally]] = relationship(cascade="all, delete-orphan")
+    release: Mapped[CheckInRelease | None] = relationship(
+        cascade="all, delete-orphan", uselist=False, back_populates="check_in"
+    )
     school_class: Mapped[SchoolClass] = relationship()
 
 
@@ -81,19 +84,45 @@ class AnswerSet(db.Model):
     right_now: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
-class CheckInTally(db.Model):
-    """How many answer sets of a check-in gave `value` for `measure`.
+class CheckInRelease(db.Model):
+    """How a finalised check-in's figures were released: once, and never again."""
 
-    Measures: the items w1, w2, c1, c2, s1, g1 and right_now (values 1-5), and the indices
-    worry and self_compassion (values on the 0-100 scale, product.md). Means and SDs follow
-    from sums over (value, n), so term summaries never need the raw answers.
+    __tablename__ = "check_in_release"
+
+    check_in_id: Mapped[int] = mapped_column(
+        ForeignKey("check_in.id", ondelete="CASCADE"), primary_key=True
+    )
+    mechanism: Mapped[str] = mapped_column(String(40))
+    protection: Mapped[str] = mapped_column(String(10))  # release.LEVELS key
+    # The school's threshold when the figures were released: a floor for every view of
+    # them, so lowering the threshold later never shows this check-in's small groups.
+    threshold: Mapped[int] = mapped_column(Integer)
+    released_on: Mapped[date] = mapped_column(Date)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="release")
+    figures: Mapped[list[ReleasedFigure]] = relationship(
+        cascade="all, delete-orphan", order_by="ReleasedFigure.id"
+    )
+
+
+class ReleasedFigure(db.Model):
+    """One released statistic of a check-in: numerator / weight, with its noise's SD.
+
+    `measure` is an item (w1 ... g1, right_now), an index (worry, self_compassion) or "any";
+    `statistic` is "count" (of answer sets giving `value`, 0 for skipped), "n", "sum" or
+    "sum_sq" (release.py). Noise included: none of these is an exact count.
     """
 
-    __tablename__ = "check_in_tally"
-    __table_args__ = (UniqueConstraint("check_in_id", "measure", "value"),)
+    __tablename__ = "released_figure"
+    __table_args__ = (UniqueConstraint("check_in_id", "measure", "statistic", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_in.id", ondelete="CASCADE"))
+    check_in_id: Mapped[int] = mapped_column(
+        ForeignKey("check_in_release.check_in_id", ondelete="CASCADE")
+    )
     measure: Mapped[str] = mapped_column(String(20))
-    value: Mapped[float] = mapped_column(Float)
-    n: Mapped[int] = mapped_column(Integer)
+    statistic: Mapped[str] = mapped_column(String(10))
+    value: Mapped[int] = mapped_column(SmallInteger, default=0)
+    numerator: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(SmallInteger)
+    noise_sd: Mapped[float] = mapped_column(Float)

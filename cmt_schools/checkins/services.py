@@ -1,10 +1,11 @@
 """Check-in use cases: open and close, take pupils' answers, tally, show results, purge.
 
-An answer set holds its check-in and the answers, nothing else (security.md, Pupils). Its key
-is the submission id the pupil's form carried (a random UUID made when the form was
-rendered), so a retried submit stores nothing new. Results are read from tallies written
-when a check-in is finalised, never from raw answers, so raw answers can be purged after the
-school's retention period while aggregates remain.
+An answer set holds its check-in and the answers, nothing else. Its key is the submission
+id the pupil's form carried (a random UUID made when the form was first shown on the
+device), so a retried submit stores nothing new. When a check-in is finalised its figures
+are released once, with noise (release.py); results, summaries and exports read only
+those, never raw answers, so raw answers can be purged after the school's retention period
+while the released figures remain.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import calendar
 import random
 import secrets
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,8 +45,24 @@ from ..core.services import ServiceError
 from ..database import autocommit_connection, begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
-from . import questions, scoring
-from .models import KINDS, NOW_ITEM, TERM_ITEMS, AnswerSet, CheckIn, CheckInTally
+from . import guard, questions, release
+from .models import (
+    KINDS,
+    NOW_ITEM,
+    TERM_ITEMS,
+    AnswerSet,
+    CheckIn,
+    CheckInRelease,
+    ReleasedFigure,
+)
+from .results import (  # noqa: F401 (the results page's names, where they always were)
+    ChoiceShare,
+    IndexResult,
+    ItemResult,
+    Results,
+    results_for,
+    whole_percent,
+)
 
 # Join codes: six characters from an alphabet without look-alikes (no 0/O, 1/I/L, 5/S, 8/B,
 # 2/Z, U/V), so a pupil copying from the board cannot mistake one for another. 24**6 is
@@ -137,6 +153,25 @@ def open_checkin(
         occurrence = db.session.get(LessonOccurrence, occurrence_id)
         if occurrence is None or occurrence.class_id != school_class.id:
             raise ServiceError("That lesson is not one of this class's lessons.", "occurrence_id")
+    same_questions = CheckIn.kind == "now" if kind == "now" else CheckIn.kind != "now"
+    already_open = db.session.scalar(
+        select(CheckIn.id).where(
+            CheckIn.class_id == school_class.id,
+            same_questions,
+            CheckIn.closed_at.is_(None),
+            CheckIn.closes_at > now,
+        )
+    )
+    if already_open is not None:
+        # One at a time per class for the same questions (a "right now" check can run
+        # during a week-long term check-in): two at once would split a class's answers,
+        # and nothing a class needs takes two.
+        what = "a \u201cright now\u201d check" if kind == "now" else "a term check-in"
+        raise ServiceError(
+            f"{school_class.name} already has {what} open. Close it first (from "
+            "Check-ins), or wait until it closes.",
+            "class_id",
+        )
     school = db.session.get(School, school_class.school_id)
     code = _unused_join_code()
     checkin = CheckIn(
@@ -378,15 +413,52 @@ def is_submission_id(value: str | None) -> bool:
     return parsed.version == 4 and str(parsed) == value
 
 
-def answer_set_exists(submission_id: str, check_in_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(AnswerSet.check_in_id).where(
-                AnswerSet.id == submission_id, AnswerSet.check_in_id == check_in_id
-            )
+def stored_answers(submission_id: str, check_in_id: int) -> dict[str, int | None] | None:
+    """The answers stored under this submission id for this check-in, or None.
+
+    Pupil pages only (the guard refuses staff requests): a resent form is compared with
+    what its first send stored, so the pupil can be told whether anything changed.
+    """
+    row = db.session.execute(
+        select(*(getattr(AnswerSet, item) for item in _ANSWER_COLUMNS)).where(
+            AnswerSet.id == submission_id, AnswerSet.check_in_id == check_in_id
         )
-        is not None
+    ).first()
+    return dict(row._mapping) if row is not None else None
+
+
+# A device that answered a check-in still open may not answer another with the same
+# questions until it closes: two check-ins open at once (for two classes a pupil is in)
+# cannot double one pupil's answers to the same questions. (A "right now" check during a
+# term check-in asks other questions.) Asked only of devices whose cookie lists check-ins.
+_OPEN_AMONG_SQL = (
+    "SELECT count(*) FROM check_in WHERE check_in.id IN ({ids})"
+    " AND check_in.id <> :this AND (check_in.kind = 'now') = :is_now"
+    " AND check_in.closed_at IS NULL AND check_in.closes_at > :now"
+)
+
+
+def answered_one_still_open(
+    answered_ids: tuple[int, ...], this: PupilCheckIn, now: datetime
+) -> bool:
+    """Whether the device answered another check-in with these questions, still open."""
+    others = tuple(i for i in answered_ids if i != this.id)
+    if not others:
+        return False
+    marks = ", ".join(f":a{i}" for i in range(len(others)))
+    statement = text(_OPEN_AMONG_SQL.format(ids=marks)).bindparams(
+        bindparam("now", type_=DateTime(timezone=True))
     )
+    found = db.session.connection().execute(
+        statement,
+        {
+            "this": this.id,
+            "is_now": this.kind == "now",
+            "now": now,
+            **{f"a{i}": value for i, value in enumerate(others)},
+        },
+    )
+    return bool(found.scalar())
 
 
 _ANSWER_COLUMNS = ("w1", "w2", "c1", "c2", "s1", "g1", "right_now")
@@ -406,6 +478,8 @@ _STORE_ANSWER_SET = text(
 
 SAVED = "saved"  # stored now, or stored before under the same submission id (a resend)
 ALREADY_ANSWERED = "already"  # this device answered this check-in before, with another form
+UNCHANGED = "unchanged"  # this form was sent before with other answers: the first ones stand
+ANSWERING_ANOTHER = "another"  # this device answered another check-in that is still open
 
 # PostgreSQL: a pupil's submit in one statement (one round trip): find the check-in by its
 # code, share-lock its row, store the answers if it is open and below its cap, and return
@@ -415,7 +489,8 @@ ALREADY_ANSWERED = "already"  # this device answered this check-in before, with 
 # UPDATE, which waits for them, and a submit that had to wait for a finalise sees the row as
 # the finalise left it (closed), so no answer slips in after the tally is counted. The
 # check-in's kind picks its items: the others are stored empty. Nothing is stored for a
-# check-in the device's cookie says it answered (`answered`, its ids).
+# check-in the device's cookie says it answered (`answered`, its ids), nor while another
+# check-in it answered is still open.
 _FIND_AND_STORE_ON_POSTGRESQL = (
     text(
         "WITH target AS ("
@@ -435,6 +510,10 @@ _FIND_AND_STORE_ON_POSTGRESQL = (
         " AND target.id <> ALL (CAST(:answered AS INTEGER[]))"
         " AND (SELECT count(*) FROM answer_set"
         " WHERE answer_set.check_in_id = target.id) < target.max_answers"
+        " AND NOT EXISTS (SELECT 1 FROM check_in other"
+        " WHERE other.id = ANY (CAST(:answered AS INTEGER[])) AND other.id <> target.id"
+        " AND (other.kind = 'now') = (target.kind = 'now')"
+        " AND other.closed_at IS NULL AND other.closes_at > :now)"
         " ON CONFLICT (id) DO NOTHING RETURNING check_in_id)"
         " SELECT target.id, target.school_id, target.kind, target.band, target.join_code,"
         " target.closes_at, target.closed_at, school.help_stamp,"
@@ -448,8 +527,9 @@ _FIND_AND_STORE_ON_POSTGRESQL = (
 
 @dataclass(frozen=True)
 class Submission:
-    """What became of a pupil's answers: SAVED, ALREADY_ANSWERED, or a refusal (unknown,
-    closed, full or conflict). `checkin` is None only when no check-in has the code."""
+    """What became of a pupil's answers: SAVED, ALREADY_ANSWERED, UNCHANGED,
+    ANSWERING_ANOTHER, or a refusal (unknown, closed, full or conflict). `checkin` is None
+    only when no check-in has the code."""
 
     outcome: str
     checkin: PupilCheckIn | None = None
@@ -467,7 +547,9 @@ def submit_from_pupil(
 
     `answers` may hold items of either kind: the ones this check-in does not ask are
     ignored. `answered_ids` are the check-ins this device answered before (its signed
-    cookie): it may resend the same form, not send another.
+    cookie): it may resend the same form, not send another, and answers no other check-in
+    while one it answered is still open. A form sent again stores nothing new: SAVED if its
+    answers are the ones stored, UNCHANGED if they differ (the first answers stand).
 
     PostgreSQL: one statement finds the check-in and stores the answers (above). SQLite: a
     read finds it, then a short write transaction stores them.
@@ -482,14 +564,20 @@ def submit_from_pupil(
     checkin, stored = store(code, submission_id, values, answered_ids, now)
     if checkin is None:
         return Submission("unknown")
-    if checkin.id in answered_ids:  # nothing was stored: it may be this form sent again
-        resent = answer_set_exists(submission_id, checkin.id)
-        return Submission(SAVED if resent else ALREADY_ANSWERED, checkin)
     if stored:
         return Submission(SAVED, checkin)
+    asked = _asked(values, checkin.kind)
+    first = stored_answers(submission_id, checkin.id)
+    if first is not None:  # this form was sent before
+        same = all(first[item] == value for item, value in asked.items())
+        return Submission(SAVED if same else UNCHANGED, checkin)
+    if checkin.id in answered_ids:
+        return Submission(ALREADY_ANSWERED, checkin)
     if not checkin.open:
         return Submission("closed", checkin)
-    refused = _why_not_stored(checkin.id, submission_id, _asked(values, checkin.kind), now)
+    if answered_one_still_open(answered_ids, checkin, now):
+        return Submission(ANSWERING_ANOTHER, checkin)
+    refused = _why_not_stored(checkin.id, submission_id, asked, now)
     return Submission(refused or SAVED, checkin)
 
 
@@ -527,7 +615,12 @@ def _find_and_store_on_sqlite(
     checkin = find_for_pupil(code, now)
     stored = False
     try:
-        if checkin and checkin.open and checkin.id not in answered_ids:
+        if (
+            checkin
+            and checkin.open
+            and checkin.id not in answered_ids
+            and not answered_one_still_open(answered_ids, checkin, now)
+        ):
             begin_write()  # ends the read and takes the write lock
             stored = _insert_answer_set(
                 checkin.id, checkin.kind, submission_id, _asked(values, checkin.kind), now
@@ -622,32 +715,27 @@ def _why_not_stored(
     return "full"
 
 
-# ---------------------------------------------------------------- tallies
+# ---------------------------------------------------------------- finalising and releasing
 
 
-def tally_rows(rows: list[dict[str, int | None]], kind: str) -> dict[str, Counter]:
-    """Counts per measure and value for a check-in's answer sets (scoring.py has the rules)."""
-    measures = (NOW_ITEM,) if kind == "now" else (*TERM_ITEMS, *INDICES)
-    counts: dict[str, Counter] = {measure: Counter() for measure in measures}
-    for (measure, value), n in scoring.tally(rows).items():
-        if measure in counts:
-            counts[measure][value] += n
-    return counts
+def finalise_checkin(
+    checkin: CheckIn, now: datetime, *, noise: release.NoiseSource = release.opendp_noise
+) -> None:
+    """Close the check-in if still open and release its figures, once. Commits. Idempotent.
 
-
-def finalise_checkin(checkin: CheckIn, now: datetime) -> None:
-    """Close the check-in if still open and write its tallies, once. Commits. Idempotent.
-
-    Tallies: one CheckInTally row per measure and value that has answers (values with none
-    have no row); measures are the items (1-5) and the indices worry and self_compassion
-    (0-100, only for answer sets with both items answered). `answer_count` is set.
+    The release (release.py) is drawn from the answer sets with noise and stored as
+    `ReleasedFigure` rows under a `CheckInRelease` that records the protection level and
+    the school's threshold in force; `answer_count` is set. Nothing exact is kept. (Tests
+    of what pages show may pass a known `noise`; the app always uses OpenDP's.)
     """
     begin_write()
-    _finalise(checkin.id, now)
+    _finalise(checkin.id, now, noise=noise)
     db.session.commit()
 
 
-def _finalise(check_in_id: int, now: datetime) -> None:
+def _finalise(
+    check_in_id: int, now: datetime, *, noise: release.NoiseSource = release.opendp_noise
+) -> None:
     # Lock and re-read: a second finalise (another worker, the purge) waits, then sees it done.
     locked = db.session.scalars(
         select(CheckIn)
@@ -660,16 +748,63 @@ def _finalise(check_in_id: int, now: datetime) -> None:
     if locked.closed_at is None:
         locked.closed_at = min(now, aware(locked.closes_at))
     columns = [AnswerSet.id, *(getattr(AnswerSet, item) for item in (*TERM_ITEMS, NOW_ITEM))]
-    rows = [
-        dict(row._mapping)
-        for row in db.session.execute(select(*columns).where(AnswerSet.check_in_id == locked.id))
-    ]
-    for measure, counter in tally_rows(rows, locked.kind).items():
-        for value, n in sorted(counter.items()):
-            db.session.add(CheckInTally(check_in_id=locked.id, measure=measure, value=value, n=n))
+    with guard.releasing():  # the one place staff requests may read raw answers
+        rows = [
+            dict(row._mapping)
+            for row in db.session.execute(
+                select(*columns).where(AnswerSet.check_in_id == locked.id)
+            )
+        ]
+        school = db.session.get(School, locked.school_id)
+        store_release(locked, school, rows, released_on=school_today(school, now), noise=noise)
+        if rows and _on_postgresql():
+            _rewrite_in_random_order(locked.id, rows)
     locked.answer_count = len(rows)
-    if rows and _on_postgresql():
-        _rewrite_in_random_order(locked.id, rows)
+
+
+def store_release(
+    checkin: CheckIn,
+    school: School,
+    answer_sets: list[dict],
+    *,
+    released_on: date,
+    noise: release.NoiseSource = release.opendp_noise,
+) -> CheckInRelease:
+    """Draw and store a check-in's released figures (in the caller's transaction)."""
+    level = release.level_for(school.protection)
+    figures = release.release(checkin.kind, answer_sets, level, noise=noise)
+    return add_release(checkin, school, figures, level=level, released_on=released_on)
+
+
+def add_release(
+    checkin: CheckIn,
+    school: School,
+    figures: list[release.Figure],
+    *,
+    level: release.ProtectionLevel,
+    released_on: date,
+) -> CheckInRelease:
+    stored = CheckInRelease(
+        check_in_id=checkin.id,
+        mechanism=release.MECHANISM,
+        protection=level.key,
+        threshold=int(school.suppression_threshold),
+        released_on=released_on,
+        figures=[
+            ReleasedFigure(
+                check_in_id=checkin.id,
+                measure=figure.statistic.measure,
+                statistic=figure.statistic.statistic,
+                value=figure.statistic.value,
+                numerator=figure.numerator,
+                weight=figure.weight,
+                noise_sd=figure.noise_sd,
+            )
+            for figure in figures
+        ],
+    )
+    db.session.add(stored)
+    return stored
 
 
 def _rewrite_in_random_order(check_in_id: int, rows: list[dict]) -> None:
@@ -703,111 +838,6 @@ def finalise_due_checkins(now: datetime, *, school_id: int | None = None) -> int
         _finalise(check_in_id, now)
         db.session.commit()
     return len(due)
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class ChoiceShare:
-    value: int
-    word: str
-    percent: int
-
-
-@dataclass
-class ItemResult:
-    key: str
-    label: str
-    text: str
-    n: int
-    skipped: int
-    shown: bool
-    shares: list[ChoiceShare] = field(default_factory=list)
-
-
-@dataclass
-class IndexResult:
-    key: str
-    label: str
-    explanation: str
-    n: int
-    shown: bool
-    mean: int | None = None
-
-
-@dataclass
-class Results:
-    total: int
-    threshold: int
-    shown: bool
-    items: list[ItemResult]
-    indices: list[IndexResult]
-
-
-def whole_percent(part: int, whole: int) -> int:
-    return int(100 * part / whole + 0.5) if whole else 0
-
-
-def results_for(checkin: CheckIn, threshold: int) -> Results:
-    """The distribution of each item and the indices, from tallies, suppressed below threshold.
-
-    Nothing is shown when fewer than `threshold` pupils answered at all; an item or index is
-    hidden on its own when fewer than `threshold` answered it. Percentages are whole numbers.
-    """
-    if checkin.answer_count is None:
-        raise ServiceError("Results appear when the check-in has closed.")
-    tallies: dict[str, dict[float, int]] = {}
-    for tally in db.session.scalars(
-        select(CheckInTally).where(CheckInTally.check_in_id == checkin.id)
-    ):
-        tallies.setdefault(tally.measure, {})[tally.value] = tally.n
-    total = checkin.answer_count
-    shown = total >= threshold
-    items = []
-    for question in questions.questions_for(checkin.kind, checkin.band):
-        counts = tallies.get(question.key, {})
-        n = sum(counts.values())
-        item_shown = shown and n >= threshold
-        shares = (
-            [
-                ChoiceShare(c.value, c.word, whole_percent(counts.get(float(c.value), 0), n))
-                for c in question.choices
-            ]
-            if item_shown
-            else []
-        )
-        items.append(
-            ItemResult(
-                key=question.key,
-                label=questions.ITEM_LABELS[question.key],
-                text=question.text,
-                n=n if shown else 0,
-                skipped=total - n if shown else 0,
-                shown=item_shown,
-                shares=shares,
-            )
-        )
-    indices = []
-    if checkin.kind != "now":
-        for key in INDICES:
-            counts = tallies.get(key, {})
-            n = sum(counts.values())
-            index_shown = shown and n >= threshold
-            mean = (
-                int(sum(v * c for v, c in counts.items()) / n + 0.5) if index_shown and n else None
-            )
-            indices.append(
-                IndexResult(
-                    key=key,
-                    label=questions.INDEX_LABELS[key],
-                    explanation=questions.INDEX_EXPLANATIONS[key],
-                    n=n if shown else 0,
-                    shown=index_shown,
-                    mean=mean,
-                )
-            )
-    return Results(total, threshold, shown, items, indices)
 
 
 # ---------------------------------------------------------------- retention

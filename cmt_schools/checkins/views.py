@@ -43,27 +43,35 @@ from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db, limiter
 from . import device, questions, services
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
+from .guard import PUPIL_ENDPOINTS
 from .models import KINDS, CheckIn
 from .throttle import SCOPE, hashed_address_key, join_limit, was_wrong_code
 
 bp = Blueprint("checkins", __name__)
 add_nav_item("checkins.index", "Check-ins", ("teacher", "lead"))
 
-PUPIL_ENDPOINTS = frozenset({"checkins.join", "checkins.join_code"})
 # The pupil form is tiny: refuse anything bigger before parsing it.
 PUPIL_MAX_BODY = 16 * 1024
 
 
-def _form_token_secret(code: str) -> str:
-    # Each check-in's form token is signed for its own code, so a token works only on the
-    # code whose page gave it out (Flask-WTF's tokens are otherwise good for any form).
-    return f"{current_app.secret_key}:join:{code}"
+def _form_token_secret(code: str, submission_id: str) -> str:
+    # A form token is signed for its code and its form's submission id: it works only on
+    # the code whose page gave it out, and only for that one answer set, so one loaded page
+    # can send one answer set, not sixty (Flask-WTF's tokens are otherwise good for any
+    # form, and a submission id is made by the page, so anyone could make more).
+    return f"{current_app.secret_key}:join:{code}:{submission_id}"
 
 
 def _form_token_is_valid(code: str) -> bool:
-    """The submitted form's CSRF token is good, and was given out by this code's page."""
+    """The submitted form's CSRF token is good, and was given out for this code and form."""
+    submission_id = request.form.get("submission_id", "")
+    if not services.is_submission_id(submission_id):
+        return False
     try:
-        validate_csrf(request.form.get("csrf_token"), secret_key=_form_token_secret(code))
+        validate_csrf(
+            request.form.get("csrf_token"),
+            secret_key=_form_token_secret(code, submission_id),
+        )
     except ValidationError:
         return False
     return True
@@ -292,17 +300,21 @@ def _questions_page(
     status: int = 200,
     problem: str | None = None,
 ):
-    return _pupil_page(
+    # Made when the form is first shown on the device, it becomes the answer set's key, so
+    # sending the same form twice stores it once; the device's cookie keeps it until the
+    # answers are saved, so every tab of the device shows the same form (device.py). A
+    # form shown again keeps the id it was sent with.
+    answered = device.read_answered(request)
+    submission_id = submission_id or answered.pending_for(checkin.join_code) or str(uuid.uuid4())
+    page, status = _pupil_page(
         "questions.html",
         status,
         checkin=checkin,
         questions=questions.questions_for(checkin.kind, checkin.band),
-        # Made when the form is first shown, it becomes the answer set's key, so sending the
-        # same form twice stores it once. A form shown again keeps the id it was sent with.
-        submission_id=submission_id or str(uuid.uuid4()),
+        submission_id=submission_id,
         kept=kept or {},
         form_token=(
-            generate_csrf(secret_key=_form_token_secret(checkin.join_code))
+            generate_csrf(secret_key=_form_token_secret(checkin.join_code, submission_id))
             if current_app.config["WTF_CSRF_ENABLED"]
             else None
         ),
@@ -312,6 +324,10 @@ def _questions_page(
         rather_not_say=questions.RATHER_NOT_SAY,
         skip_value=questions.SKIP_VALUE,
     )
+    response = current_app.make_response((page, status))
+    if not answered.tampered:
+        device.remember_pending(response, answered, checkin.join_code, submission_id)
+    return response
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
@@ -335,14 +351,24 @@ def _look_up_code(code: str):
     """A code's page, or a submit without its form token: both say whether the code exists."""
     if request.method == "POST":
         return _submit(code, _now(), token_is_valid=not current_app.config["WTF_CSRF_ENABLED"])
-    checkin = services.find_for_pupil(code, _now())
+    now = _now()
+    checkin = services.find_for_pupil(code, now)
     if checkin is None:
         return _unknown_code()
     if not checkin.open:
         return _closed(checkin)
-    if checkin.id in device.read_answered(request).ids:
+    answered = device.read_answered(request)
+    if checkin.id in answered.ids:
         return _pupil_page("already.html", 200, help=_help(checkin), band=checkin.band)
+    if services.answered_one_still_open(answered.ids, checkin, now):
+        return _pupil_page("another.html", 200, help=_help(checkin), band=checkin.band)
     return _questions_page(checkin)
+
+
+OTHER_TAB = (
+    "This check-in is open in another tab or window on this device too. Your answers are "
+    "still here: check them and press Send once, here."
+)
 
 
 def _problem_with_the_form(
@@ -369,7 +395,7 @@ def _problem_with_the_form(
 
 def _submit(code: str, now: datetime, *, token_is_valid: bool):
     sent = read_sent_answers(request.form)
-    submission_id = request.form.get("submission_id", "")
+    submission_id = sent_id = request.form.get("submission_id", "")
     answered = device.read_answered(request)
 
     def again(
@@ -377,6 +403,7 @@ def _submit(code: str, now: datetime, *, token_is_valid: bool):
         problem: str,
         checkin: services.PupilCheckIn | None = None,
         keep_id: bool = True,
+        submission_id: str | None = None,
     ):
         """The form once more, with the pupil's valid answers still ticked and, unless
         `keep_id` is False, the same submission id, so a resend stays idempotent."""
@@ -385,16 +412,21 @@ def _submit(code: str, now: datetime, *, token_is_valid: bool):
             return _unknown_code()
         if not checkin.open:
             return _closed(checkin)
-        keep_id = keep_id and services.is_submission_id(submission_id)
+        keep_id = keep_id and services.is_submission_id(sent_id)
         return _questions_page(
             checkin,
-            submission_id=submission_id if keep_id else None,
+            submission_id=sent_id if keep_id else submission_id,
             kept=sent.kept,
             status=status,
             problem=problem,
         )
 
     problem = _problem_with_the_form(token_is_valid, sent, submission_id, answered)
+    pending = answered.pending_for(code)
+    if not problem and pending and pending != submission_id:
+        # An older tab: the device's newest form for this check-in has another id. Shown
+        # again as that form, answers kept, so the device sends one answer set in all.
+        return again(409, OTHER_TAB, keep_id=False, submission_id=pending)
     if problem:
         response = current_app.make_response(again(400, problem))
         if answered.tampered:
@@ -422,8 +454,16 @@ def _submit(code: str, now: datetime, *, token_is_valid: bool):
         return _unknown_code()
     if submitted.outcome == services.SAVED:
         return _saved(checkin, answered)
+    if submitted.outcome == services.UNCHANGED:
+        response = current_app.make_response(
+            _pupil_page("unchanged.html", 409, help=_help(checkin), band=checkin.band)
+        )
+        device.remember_answered(response, answered, checkin.id, checkin.join_code)
+        return response
     if submitted.outcome == services.ALREADY_ANSWERED:
         return _pupil_page("already.html", 409, help=_help(checkin), band=checkin.band)
+    if submitted.outcome == services.ANSWERING_ANOTHER:
+        return _pupil_page("another.html", 409, help=_help(checkin), band=checkin.band)
     if submitted.outcome == "closed":
         return _closed(checkin)
     if submitted.outcome == "full":
@@ -458,7 +498,7 @@ def _closing_page(checkin: services.PupilCheckIn) -> str:
 
 def _saved(checkin: services.PupilCheckIn, answered: device.AnsweredList):
     response = current_app.make_response(_closing_page(checkin))
-    device.remember_answered(response, answered, checkin.id)
+    device.remember_answered(response, answered, checkin.id, checkin.join_code)
     return response
 
 

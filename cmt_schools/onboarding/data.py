@@ -1,5 +1,5 @@
 """The lead's view of the school's data: what is held, when raw answers go, a full export
-(aggregates only for check-ins), and deleting everything the school has here."""
+(released figures only for check-ins), and deleting everything the school has here."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Table, func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import School, SupportContact, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
-from ..checkins.models import KINDS, AnswerSet, CheckIn, CheckInTally
+from ..checkins.models import KINDS, AnswerSet, CheckIn, ReleasedFigure
+from ..checkins.results import effective_threshold
 from ..checkins.services import months_before
 from ..core.services import ServiceError
 from ..database import begin_write
@@ -134,9 +136,11 @@ Each file is a table in CSV (UTF-8), one row per record:
 - terms.csv, closures.csv: the school calendar
 - classes.csv, lessons.csv: classes and every lesson laid on their calendars
 - deliveries.csv, delivery_steps.csv: what was taught, as teachers recorded it
-- checkins.csv, checkin_tallies.csv: check-ins and their group totals (how many pupils
-  gave each answer). Pupils' individual answers are never exported. Totals are left out
-  for a check-in with fewer answers than the school's threshold ({threshold}).
+- checkins.csv, checkin_released_figures.csv: check-ins and their released figures: how
+  many pupils gave each answer, and the indices' sums, each with small random changes
+  (the "noise_sd" column says how large) so that no pupil's answers can be worked out.
+  Exact counts are never kept, and pupils' individual answers are never exported. Figures
+  are left out for a check-in with fewer answers than the school's threshold ({threshold}).
 - setup_checklist.csv: the set-up steps the lead ticked
 - audit_log.csv: who did what, and when
 
@@ -169,12 +173,18 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
     )
     class_names = {school_class.id: school_class.name for school_class in classes}
     checkins = list(
-        session.scalars(select(CheckIn).where(CheckIn.school_id == sid).order_by(CheckIn.id))
+        session.scalars(
+            select(CheckIn)
+            .where(CheckIn.school_id == sid)
+            .options(selectinload(CheckIn.release))
+            .order_by(CheckIn.id)
+        )
     )
     threshold = school.suppression_threshold
 
     def totals_shown(check_in: CheckIn) -> bool:
-        return check_in.answer_count is not None and check_in.answer_count >= threshold
+        floor = effective_threshold(check_in.release, threshold)
+        return check_in.answer_count is not None and check_in.answer_count >= floor
 
     files: dict[str, bytes] = {}
     files["school.csv"] = _csv(
@@ -184,6 +194,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
             "nation",
             "timezone",
             "suppression_threshold",
+            "protection",
             "min_wave_size",
             "retention_months",
             "trusted_adults",
@@ -196,6 +207,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
                 school.nation,
                 school.timezone,
                 school.suppression_threshold,
+                school.protection,
                 school.min_wave_size,
                 school.retention_months,
                 school.trusted_adults,
@@ -316,6 +328,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
             "opened_on",
             "closed_at",
             "answer_count",
+            "protection",
             "totals",
         ],
         [
@@ -328,6 +341,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
                 c.opened_on,
                 c.closed_at,
                 c.answer_count,
+                c.release.protection if c.release else "",
                 "included"
                 if totals_shown(c)
                 else "not final yet"
@@ -338,15 +352,27 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
         ],
     )
     shown = [c.id for c in checkins if totals_shown(c)]
-    files["checkin_tallies.csv"] = _csv(
-        ["check_in_id", "measure", "value", "pupils"],
+    files["checkin_released_figures.csv"] = _csv(
+        ["check_in_id", "measure", "statistic", "value", "figure", "noise_sd"],
         [
-            (t.check_in_id, t.measure, t.value, t.n)
-            for t in (
+            (
+                f.check_in_id,
+                f.measure,
+                f.statistic,
+                f.value,
+                round(f.numerator / f.weight, 4),
+                round(f.noise_sd, 4),
+            )
+            for f in (
                 session.scalars(
-                    select(CheckInTally)
-                    .where(CheckInTally.check_in_id.in_(shown))
-                    .order_by(CheckInTally.check_in_id, CheckInTally.measure, CheckInTally.value)
+                    select(ReleasedFigure)
+                    .where(ReleasedFigure.check_in_id.in_(shown))
+                    .order_by(
+                        ReleasedFigure.check_in_id,
+                        ReleasedFigure.measure,
+                        ReleasedFigure.statistic,
+                        ReleasedFigure.value,
+                    )
                 )
                 if shown
                 else []

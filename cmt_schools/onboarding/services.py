@@ -18,6 +18,7 @@ from ..accounts.models import (
 )
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
+from ..checkins import release
 from ..checkins.questions import RATHER_NOT_SAY, questions_for
 from ..core.services import ServiceError
 from ..database import begin_write
@@ -258,6 +259,40 @@ def privacy_defaults() -> dict[str, int]:
         "min_wave_size": DEFAULT_MIN_WAVE_SIZE,
         "retention_months": DEFAULT_RETENTION_MONTHS,
     }
+
+
+@dataclass(frozen=True)
+class Protection:
+    """How a school's released check-in figures protect pupils, for the notices."""
+
+    label: str
+    two_choice_percent: int  # the best guess between two answers to one question
+    rho_question: float  # zero-concentrated DP, the worst question
+    rho_check_in: float  # the whole answer set
+    epsilon_question: float  # (epsilon, delta)-DP, the worst question
+    delta: float
+
+
+def protection_for(school: School | None) -> Protection:
+    """The privacy loss of the school's protection level (the default without a school),
+    worked out by OpenDP from the mechanism itself, so the notices follow the settings."""
+    level = release.level_for(school.protection if school else None)
+    worst = max(
+        (
+            release.privacy_loss("baseline", level.key, item)
+            for item in release.items_of("baseline")
+        ),
+        key=lambda loss: loss.rho,
+    )
+    whole = release.privacy_loss("baseline", level.key)
+    return Protection(
+        label=level.label,
+        two_choice_percent=worst.two_choice_percent,
+        rho_question=round(worst.rho, 2),
+        rho_check_in=round(whole.rho, 2),
+        epsilon_question=round(worst.epsilon, 1),
+        delta=release.DELTA,
+    )
 
 
 def support_contacts_for(school: School | None, band: str) -> list[tuple[str, str]]:

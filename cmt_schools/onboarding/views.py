@@ -136,6 +136,7 @@ def _document(kind: str) -> Response:
         questions=services.letter_questions(),
         scales=services.letter_answer_scales(),
         programme=services.programme_outline(),
+        protection=services.protection_for(school),
         privacy_url=url_for("onboarding.privacy", school=school.id, _external=True),
         pupil_privacy_url=url_for("onboarding.privacy_pupils", school=school.id, _external=True),
     )
@@ -189,6 +190,7 @@ def _notice_context() -> dict:
         "min_wave": school.min_wave_size if school else defaults["min_wave_size"],
         "retention": school.retention_months if school else defaults["retention_months"],
         "defaults": defaults,
+        "protection": services.protection_for(school),
         "fields": answer_set_fields(),
         "never_stored": NEVER_STORED_ADULTS,
         "school_arg": {"school": school.id} if school else {},

@@ -39,9 +39,10 @@ SIZES = {NURTURE: 8, SPLIT: 15}  # 8 Rowan is a small set, taught in two rooms a
 
 
 def seed(demo) -> None:
-    """Add check-ins, tallies and deliveries for the demo school's current term."""
+    """Add check-ins, released figures and deliveries for the demo school's current term."""
     school, today = demo.school, demo.today
     rng = random.Random(SEED)
+    _DEMO_NOISE.seed(SEED + 1)
     term = _demo_term(school.id, today)
     classes, added = _demo_classes(demo)
     baseline_day = max(term.first_day, _school_day(term.first_day + timedelta(days=7), today))
@@ -239,6 +240,11 @@ def _lay_out_lessons(
         )
 
 
+# The demo's pupils are made up, so their releases use noise of the real size from a seeded
+# generator: the demo's summary (which groups are hidden, and why) is the same every time.
+_DEMO_NOISE = random.Random(SEED + 1)
+
+
 def _checkin(school_class: SchoolClass, kind: str, day: date, answers: list[dict]) -> None:
     if answers:
         synthetic.add_checkin(
@@ -248,4 +254,5 @@ def _checkin(school_class: SchoolClass, kind: str, day: date, answers: list[dict
             kind=kind,
             opened_on=day,
             answers=answers,
+            noise=synthetic.seeded_noise(_DEMO_NOISE),
         )

@@ -32,6 +32,8 @@ CAVEATS = (
     "There is no control group, so a change cannot be put down to the lessons alone.",
     "The time of year, exams, events in school and small groups all move these numbers. "
     "Read them as a rough guide, beside what staff and pupils tell you.",
+    "Figures have small random changes so that no pupil's answers can be worked out; the "
+    "intervals include them.",
 )
 
 # Cells a spreadsheet could read as a formula: neutralised with a leading apostrophe.
@@ -229,7 +231,12 @@ def summary_rows(summary: TermSummary) -> list[dict]:
                 note = status_note(figure, summary.threshold)
                 add("wave", measure, wave, "n", figure.n, note)
                 add("wave", measure, wave, "mean", rounded(figure.mean, places), note)
-                add("wave", measure, wave, "sd", rounded(figure.sd, places), note)
+                sd_note = (
+                    "Too uncertain to show: the random changes are large for this group's size"
+                    if figure.sd_uncertain
+                    else note
+                )
+                add("wave", measure, wave, "sd", rounded(figure.sd, places), sd_note)
             change_figure = group.changes[measure]
             change = change_figure.change
             note = change_figure.reason if change is None else "Welch t, 95% confidence interval"

@@ -4,15 +4,17 @@
 through an index by the school (and the term's dates), so its cost grows with the school's
 own rows for the term, never with the size of the tables:
 
-- the term's check-ins with their tallies summed per check-in and measure (n, Σx, Σx²);
+- the term's finalised check-ins with their released figures;
 - lessons per class and status, with their recorded delivery steps;
 - the school's classes.
 
-Figures are read from the tallies only (raw answers are deleted after the retention period,
-tallies remain). The check-in sums are then put through `protection.protect`, once per
-column, and added up per class, year group and school from the leaves it lets count.
-Everything the screen, the PDF and the CSV show comes from the one `TermSummary` this
-returns, so one rule decides what is published everywhere.
+Figures about pupils' answers come from each check-in's release only (checkins/release.py):
+noisy figures drawn once when it was finalised. Each check-in's n, Σx and Σx² per measure
+(with the covariance of their noise) are put through `protection.protect`, once per column,
+and added up per class, year group and school from the leaves it lets count; sums of
+released figures are arithmetic on them, so they reveal nothing more, and intervals carry
+the noise. Everything the screen, the PDF and the CSV show comes from the one
+`TermSummary` this returns, so one rule decides what is published everywhere.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import School, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
-from ..checkins.models import CheckIn, CheckInTally
+from ..checkins.models import CheckIn, CheckInRelease, ReleasedFigure
+from ..checkins.release import Figure as ReleasedValue
+from ..checkins.release import ReleasedCheckIn, Statistic
 from ..database import begin_write
 from ..extensions import db
 from ..runner.models import Delivery, DeliveryStep
@@ -42,6 +46,7 @@ KINDS = ("baseline", "endpoint", "now")
 KIND_LABELS = {"baseline": "Start of term", "endpoint": "End of term", "now": "Right now"}
 MEASURES = ("worry", "self_compassion", "s1", "g1")
 NOW_MEASURE = "right_now"
+ANY_MEASURE = "any"
 BANDS = {
     "ks2": "Key Stage 2 (Years 3 to 6)",
     "ks3": "Key Stage 3 (Years 7 to 9)",
@@ -99,9 +104,10 @@ class Figure:
 
     @property
     def n(self) -> int | None:
+        """The number of answers, as shown: released counts are noisy, so rounded."""
         if self.status == NO_ANSWERS:
             return 0
-        return self.moments.n if self.shown and self.moments else None
+        return self.moments.count if self.shown and self.moments else None
 
     @property
     def mean(self) -> float | None:
@@ -109,7 +115,14 @@ class Figure:
 
     @property
     def sd(self) -> float | None:
-        return self.moments.sd if self.shown and self.moments else None
+        if not (self.shown and self.moments) or self.moments.sd_is_uncertain:
+            return None
+        return self.moments.sd
+
+    @property
+    def sd_uncertain(self) -> bool:
+        """Shown, but its spread too uncertain to print (small groups; see Moments)."""
+        return bool(self.shown and self.moments and self.moments.sd_is_uncertain)
 
 
 @dataclass(frozen=True)
@@ -309,8 +322,8 @@ CLASS_QUERY = (
     .where(SchoolClass.school_id == _SCHOOL)
 )
 
-# The term's finalised check-ins, each with n, Σx and Σx² per measure summed in the
-# database from its tallies (a check-in without tallies gives one row, measure NULL).
+# The term's finalised check-ins, each with its released figures for the measures a summary
+# shows (a check-in without a release gives one row, measure NULL).
 ANSWER_QUERY = (
     select(
         CheckIn.id,
@@ -318,28 +331,24 @@ ANSWER_QUERY = (
         CheckIn.kind,
         CheckIn.opened_on,
         CheckIn.answer_count,
-        CheckInTally.measure,
-        func.sum(CheckInTally.n),
-        func.sum(CheckInTally.value * CheckInTally.n),
-        func.sum(CheckInTally.value * CheckInTally.value * CheckInTally.n),
+        CheckInRelease.threshold,
+        ReleasedFigure.measure,
+        ReleasedFigure.statistic,
+        ReleasedFigure.value,
+        ReleasedFigure.numerator,
+        ReleasedFigure.weight,
+        ReleasedFigure.noise_sd,
     )
     .select_from(CheckIn)
+    .outerjoin(CheckInRelease, CheckInRelease.check_in_id == CheckIn.id)
     .outerjoin(
-        CheckInTally,
+        ReleasedFigure,
         and_(
-            CheckInTally.check_in_id == CheckIn.id,
-            CheckInTally.measure.in_((*MEASURES, NOW_MEASURE)),
+            ReleasedFigure.check_in_id == CheckIn.id,
+            ReleasedFigure.measure.in_((*MEASURES, NOW_MEASURE, ANY_MEASURE)),
         ),
     )
     .where(_TERM_CHECKINS)
-    .group_by(
-        CheckIn.id,
-        CheckIn.class_id,
-        CheckIn.kind,
-        CheckIn.opened_on,
-        CheckIn.answer_count,
-        CheckInTally.measure,
-    )
 )
 
 
@@ -413,6 +422,31 @@ def fetch_term_rows(school_id: int, term: Term, today: date) -> dict[str, list]:
 # ------------------------------------------------------------------ building the summary
 
 
+def read_released(rows) -> tuple[dict[int, CheckInRow], dict[int, ReleasedCheckIn], list[int]]:
+    """The term's check-ins, their released figures, and the thresholds they were released
+    under, from the answer query's rows."""
+    checkins: dict[int, CheckInRow] = {}
+    figures: dict[int, list[ReleasedValue]] = defaultdict(list)
+    floors: set[int] = set()
+    for row in rows:
+        (check_in_id, class_id, kind, opened_on, answer_count, floor, measure) = row[:7]
+        checkins[check_in_id] = CheckInRow(check_in_id, class_id, kind, opened_on, answer_count)
+        if floor is not None:
+            floors.add(int(floor))
+        if measure is not None:
+            statistic, value, numerator, weight, noise_sd = row[7:]
+            figures[check_in_id].append(
+                ReleasedValue(Statistic(measure, statistic, value), numerator, weight, noise_sd)
+            )
+    released = {
+        check_in_id: ReleasedCheckIn.of(
+            checkins[check_in_id].kind, checkins[check_in_id].answer_count, found
+        )
+        for check_in_id, found in figures.items()
+    }
+    return checkins, released, sorted(floors)
+
+
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -428,19 +462,18 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
     """Build the term summary for a school's term. Reads only; `today` dates "overdue"."""
     if term.school_id != school.id:
         raise ValueError("the term belongs to another school")
-    threshold = max(1, int(school.suppression_threshold))
     min_wave = max(2, int(school.min_wave_size))
     rows = fetch_term_rows(school.id, term, today)
-    checkins = {}
-    sums: dict[tuple[int, str], Moments] = {}
-    for check_in_id, class_id, kind, opened_on, answer_count, measure, n, total, total_sq in rows[
-        "answers"
-    ]:
-        checkins[check_in_id] = CheckInRow(check_in_id, class_id, kind, opened_on, answer_count)
-        if measure is not None:
-            sums[(check_in_id, measure)] = Moments(
-                int(n or 0), float(total or 0), float(total_sq or 0)
-            )
+    checkins, released, floors = read_released(rows["answers"])
+    # The threshold in force, never below the one any of the term's check-ins was released
+    # under: lowering it applies to check-ins finalised after the change, never to these.
+    threshold = max(1, int(school.suppression_threshold), *floors)
+    sums: dict[tuple[int, str], Moments] = {
+        (check_in_id, measure): figures.moments(measure)
+        for check_in_id, figures in released.items()
+        for measure in (*MEASURES, NOW_MEASURE)
+        if figures.has(measure)
+    }
     delivery_rows = {row[0]: row[1:] for row in rows["delivery"]}
     used = {row.class_id for row in checkins.values()} | set(delivery_rows)
     classes = [row for row in rows["classes"] if not row.archived or row.id in used]
@@ -522,7 +555,7 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
         of_wave = [row for row in checkins.values() if row.kind == wave]
         for measure in MEASURES:
             leaf_counts = [
-                LeafCount(row.class_id, row.id, sums.get((row.id, measure), Moments()).n)
+                LeafCount(row.class_id, row.id, sums.get((row.id, measure), Moments()).count)
                 for row in of_wave
             ]
             _, figures = column(leaf_counts, lambda cid, m=measure: sums.get((cid, m), Moments()))
@@ -541,7 +574,7 @@ def summarise_term(school: School, term: Term, *, today: date) -> TermSummary:
             row for row in checkins.values() if row.kind == "now" and week_of(row.opened_on) == week
         ]
         leaf_counts = [
-            LeafCount(row.class_id, row.id, sums.get((row.id, NOW_MEASURE), Moments()).n)
+            LeafCount(row.class_id, row.id, sums.get((row.id, NOW_MEASURE), Moments()).count)
             for row in in_week
         ]
         _, figures = column(
@@ -609,7 +642,7 @@ def change_figure(start: Figure, end: Figure, min_wave: int) -> ChangeFigure:
     """The change from start to end of term, only with enough answers in both waves."""
     if not (start.shown and end.shown):
         return ChangeFigure(None, "Not shown: one of the waves is not shown.")
-    if start.moments.n < min_wave or end.moments.n < min_wave:  # type: ignore[union-attr]
+    if start.moments.count < min_wave or end.moments.count < min_wave:  # type: ignore[union-attr]
         return ChangeFigure(
             None, f"Not compared: needs at least {min_wave} answers at the start and the end."
         )

@@ -1,13 +1,15 @@
 """The statistics of a term summary. Pure functions over sums, no database.
 
-Every figure starts from three sums a tally gives without the raw answers: the number of
-answers n, the sum of their values and the sum of their squares (`Moments`). Waves are
+Every figure starts from three sums a check-in's released figures give without the raw
+answers: the number of answers n, the sum of their values and the sum of their squares
+(`Moments`, with the known covariance of the noise the release added to them). Waves are
 compared as two independent groups, because answers are anonymous and cannot be linked
 from the start of term to the end:
 
 - the difference in means with a 95% confidence interval by **Welch's t** (it does not
   assume the two waves have the same spread, and it is the safer choice when the waves
-  differ in size);
+  differ in size), with the release's noise in it: its variance joins the standard error,
+  and Welch-Satterthwaite's degrees of freedom count the noise in each spread too;
 - **Hedges' g**: the difference over the pooled standard deviation, with Hedges' exact
   small-sample correction J = Γ(m/2) / (√(m/2) Γ((m-1)/2)), m = n1 + n2 - 2;
 - percent change on the 0-100 scale: 100 × (end - start) / start, a secondary figure only
@@ -25,42 +27,11 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from ..checkins.release import Moments
+
+__all__ = ["Change", "Moments", "compare_waves", "student_t_quantile", "whole_percent"]
+
 CONFIDENCE = 0.95
-
-
-@dataclass(frozen=True)
-class Moments:
-    """n, the sum and the sum of squares of a group's values."""
-
-    n: int = 0
-    total: float = 0.0
-    total_sq: float = 0.0
-
-    def __add__(self, other: Moments) -> Moments:
-        return Moments(self.n + other.n, self.total + other.total, self.total_sq + other.total_sq)
-
-    @classmethod
-    def of(cls, values) -> Moments:
-        values = list(values)
-        return cls(len(values), float(sum(values)), float(sum(v * v for v in values)))
-
-    @property
-    def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
-
-    @property
-    def variance(self) -> float | None:
-        """The sample variance (n - 1 in the denominator); None below two answers."""
-        if self.n < 2:
-            return None
-        # Tally values are multiples of 1/8, so these sums are exact in floating point
-        # for any realistic n; max() only guards against a -0.0.
-        return max(0.0, (self.total_sq - self.total * self.total / self.n) / (self.n - 1))
-
-    @property
-    def sd(self) -> float | None:
-        variance = self.variance
-        return math.sqrt(variance) if variance is not None else None
 
 
 @dataclass(frozen=True)
@@ -209,12 +180,27 @@ def _cornish_fisher(z: float, df: float) -> float:
 
 
 def welch_df(start: Moments, end: Moments) -> float:
-    """Welch-Satterthwaite degrees of freedom (n1 + n2 - 2 when both spreads are zero)."""
-    a = start.variance / start.n  # type: ignore[operator]
-    b = end.variance / end.n  # type: ignore[operator]
-    if a + b == 0:
-        return float(start.n + end.n - 2)
-    return (a + b) ** 2 / (a * a / (start.n - 1) + b * b / (end.n - 1))
+    """Welch-Satterthwaite degrees of freedom, with the noise of released figures counted.
+
+    Each wave's term s²/n is uncertain because s² is estimated: by sampling (variance
+    2(s²/n)²/(n-1), which gives Welch's usual formula) and, for released figures, by the
+    noise in the sums s² comes from. Satterthwaite's rule takes both: df = (sum of the
+    terms)² / (sum of their variances / 2). The noise added to each mean has a known
+    variance, so it joins the sum above the line but adds no uncertainty below it. With no
+    sampling spread at all (every answer the same) and no noise, it is n1 + n2 - 2; with
+    noise alone, infinite (a normal quantile).
+    """
+    terms = []
+    uncertainty = 0.0
+    for wave in (start, end):
+        term = wave.variance / wave.n  # type: ignore[operator]
+        terms.append(term)
+        uncertainty += 2 * term * term / (wave.n - 1)
+        uncertainty += wave.noise_variance_of_variance / (wave.n * wave.n)
+    noise = start.noise_variance_of_mean + end.noise_variance_of_mean
+    if uncertainty == 0:
+        return math.inf if noise > 0 else float(start.n + end.n - 2)
+    return (sum(terms) + noise) ** 2 / (uncertainty / 2)
 
 
 def hedges_correction(df: float) -> float:
@@ -231,14 +217,28 @@ def pooled_sd(start: Moments, end: Moments) -> float:
     )
 
 
+def standard_error(start: Moments, end: Moments) -> float:
+    """The standard error of end - start: sampling in both waves, plus the release's noise."""
+    sampling = start.variance / start.n + end.variance / end.n  # type: ignore[operator]
+    return math.sqrt(sampling + start.noise_variance_of_mean + end.noise_variance_of_mean)
+
+
+def t_quantile(p: float, df: float) -> float:
+    return NormalDist().inv_cdf(p) if math.isinf(df) else student_t_quantile(p, df)
+
+
 def compare_waves(start: Moments, end: Moments, confidence: float = CONFIDENCE) -> Change:
-    """End of term against the start of term, as two independent groups (Welch's t)."""
+    """End of term against the start of term, as two independent groups (Welch's t).
+
+    For released (noisy) figures the interval also carries the noise: its known variance
+    is added to the sampling variance of each wave's mean (see welch_df).
+    """
     if start.n < 2 or end.n < 2:
         raise ValueError("each wave needs at least two answers")
     difference = end.mean - start.mean  # type: ignore[operator]
-    se = math.sqrt(start.variance / start.n + end.variance / end.n)  # type: ignore[operator]
+    se = standard_error(start, end)
     df = welch_df(start, end)
-    half_width = student_t_quantile(0.5 + confidence / 2, df) * se if se > 0 else 0.0
+    half_width = t_quantile(0.5 + confidence / 2, df) * se if se > 0 else 0.0
     spread = pooled_sd(start, end)
     g = None
     if spread > 0 and start.n + end.n - 2 > 1:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from statistics import NormalDist
 
-from ..checkins.models import AnswerSet, CheckIn, CheckInTally
-from ..checkins.scoring import tally
+from ..accounts.models import School
+from ..checkins import release
+from ..checkins.models import AnswerSet, CheckIn
+from ..checkins.services import store_release
 from ..extensions import db
 
 PUPIL_SD = 0.7  # how much pupils differ from each other
@@ -89,6 +91,19 @@ def expected_indices(wave: Wave) -> dict[str, float]:
     return {"worry": (worry - 1) * 25, "self_compassion": (kindness - 1) * 25}
 
 
+def seeded_noise(rng: random.Random) -> release.NoiseSource:
+    """Noise of the mechanism's own size, from a seeded generator.
+
+    For made-up pupils only (the demo): their figures need no protection, and the demo
+    should read the same on every first run. Real check-ins always use OpenDP's noise.
+    """
+
+    def noise(weighted, scale: float) -> list[int]:
+        return [int(value) + round(rng.gauss(0.0, scale)) for value in weighted]
+
+    return noise
+
+
 def join_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(8))
@@ -104,9 +119,13 @@ def add_checkin(
     answers: list[Mapping[str, int | None]],
     with_answer_sets: bool = True,
     occurrence_id: int | None = None,
+    noise: release.NoiseSource = release.opendp_noise,
 ) -> CheckIn:
-    """A finalised check-in with its answer count and tallies, as the check-ins feature
-    leaves one when it closes (the caller has called begin_write and commits)."""
+    """A finalised check-in with its answer count and released figures, as the check-ins
+    feature leaves one when it closes (the caller has called begin_write and commits).
+
+    The release is drawn with the app's own noise unless a test passes another `noise`.
+    """
     closes = datetime.combine(opened_on, time(15, 30), UTC)
     checkin = CheckIn(
         school_id=school_id,
@@ -123,8 +142,8 @@ def add_checkin(
     )
     db.session.add(checkin)
     db.session.flush()
-    for (measure, value), count in sorted(tally(answers).items()):
-        db.session.add(CheckInTally(check_in_id=checkin.id, measure=measure, value=value, n=count))
+    school = db.session.get(School, school_id)
+    store_release(checkin, school, list(answers), released_on=opened_on, noise=noise)
     if with_answer_sets:
         for answer in answers:
             db.session.add(AnswerSet(id=str(uuid.uuid4()), check_in_id=checkin.id, **answer))

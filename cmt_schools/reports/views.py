@@ -74,7 +74,7 @@ def _summary_or_404():
 
 
 def _summarise(term) -> services.TermSummary:
-    # Check-ins past their closing time get their tallies first, so the summary counts them.
+    # Check-ins past their closing time get their release first, so the summary counts them.
     finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
     return services.summarise_term(current_user.school, term, today=_today())
 
