@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from cmt_schools.core.services import ServiceError
+from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import SchoolClass
@@ -89,7 +90,7 @@ def test_a_missed_lesson_pushes_the_rest_on_in_order(scheduled_school, missed, t
 
 def test_pushing_on_keeps_clear_of_taught_lessons_and_refuses_past_the_terms(scheduled_school):
     c = scheduled_school.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[2].status = "delivered"  # lesson 3 was taught (as the runner records it)
     db.session.commit()
     services.push_on_from(c.occurrences[1], today=TODAY, user=scheduled_school.teacher)
@@ -324,7 +325,7 @@ def test_laying_out_again_keeps_uids_of_lessons_kept(scheduled_school):
 
 def test_the_plan_cannot_be_laid_again_after_a_lesson_is_taught(scheduled_school):
     c = scheduled_school.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[0].status = "delivered"
     db.session.commit()
     with pytest.raises(ServiceError, match="recorded as taught"):
@@ -437,7 +438,7 @@ def test_a_lead_reassigns_a_class_and_archived_classes_leave_the_lists(scheduled
 def test_programme_progress_counts_delivered_scheduled_and_behind(scheduled_school):
     s = scheduled_school
     c = s.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[0].status = "delivered"
     db.session.commit()
     services.set_occurrence_status(s.reload().occurrences[1], "skip", user=s.teacher)
