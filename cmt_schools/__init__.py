@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from .accounts.sessions import init_sessions
     from .core.access import init_access
+    from .core.dates import init_dates
     from .core.errors import init_errors
     from .core.headers import init_headers
     from .core.navigation import init_navigation
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_headers(app)
     init_errors(app)
     init_navigation(app)
+    init_dates(app)
     _register_blueprints(app)
 
     from .cli import cmt

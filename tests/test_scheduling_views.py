@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from cmt_schools.core.dates import school_today
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
@@ -24,7 +25,7 @@ def login(app, user):
 def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_lead, make_teacher):
     school = make_school()
     lead, teacher, other = make_lead(school), make_teacher(school), make_teacher(school)
-    today = services.school_today(school)
+    today = school_today(school)
     monday = today - timedelta(days=today.weekday())
     # Term dates around the real today, and a lesson on the first school day of this week.
     services.add_term(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..audit.services import record_event
 from ..core.services import ServiceError
+from ..core.tokens import hash_token
 from ..database import begin_write
 from ..extensions import db
 from .models import (
@@ -129,10 +129,6 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def issue_account_token(
     user: User, purpose: str, *, now: datetime, lifetime: timedelta, issued_by: User
 ) -> str:
@@ -149,7 +145,7 @@ def issue_account_token(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_hash_token(raw),
+            token_hash=hash_token(raw),
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -177,7 +173,7 @@ def find_valid_token(raw: str, *, now: datetime) -> AccountToken | None:
     if not raw or len(raw) > 100:
         return None
     token = db.session.scalars(
-        select(AccountToken).where(AccountToken.token_hash == _hash_token(raw))
+        select(AccountToken).where(AccountToken.token_hash == hash_token(raw))
     ).first()
     if token is None or token.used_at is not None or _aware(token.expires_at) <= now:
         return None

@@ -12,7 +12,6 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import (
@@ -37,10 +36,12 @@ from wtforms.validators import ValidationError
 from ..accounts.models import School
 from ..core import errors
 from ..core.access import PUBLIC, STAFF, allow
+from ..core.dates import school_zone
 from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db, limiter
+from ..scheduling.services import classes_for
 from . import device, questions, services
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .models import KINDS, CheckIn
@@ -104,11 +105,7 @@ def _checkin_or_404(checkin_id: int) -> CheckIn:
 
 def _local_time(checkin: CheckIn, moment: datetime) -> str:
     school = db.session.get(School, checkin.school_id)
-    try:
-        zone = ZoneInfo(school.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Europe/London")
-    local = services.aware(moment).astimezone(zone)
+    local = services.aware(moment).astimezone(school_zone(school.timezone))
     return local.strftime("%-d %b %Y, %H:%M")
 
 
@@ -139,7 +136,7 @@ def index():
 @bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
 @allow(*STAFF)
 def open_checkin():
-    classes = services.classes_for(current_user)
+    classes = classes_for(current_user)
     form = OpenCheckInForm()
     form.class_id.choices = choices(
         (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes

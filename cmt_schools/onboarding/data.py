@@ -18,7 +18,7 @@ from ..accounts.models import School, SupportContact, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
 from ..checkins.models import KINDS, AnswerSet, CheckIn, CheckInTally
-from ..checkins.services import months_before
+from ..core.dates import months_after, months_before
 from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
@@ -53,10 +53,6 @@ def data_counts(school_id: int) -> list[tuple[str, int]]:
         ("Pupil answer sets (raw answers)", answer_sets),
         ("Audit log events", _count(AuditEvent, AuditEvent.school_id == school_id)),
     ]
-
-
-def months_after(day: date, months: int) -> date:
-    return months_before(day, -months)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from ..accounts.models import School
+from ..core.dates import long_date, short_date
 from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import BAND_RULES, Lesson, Worksheet
@@ -404,14 +405,6 @@ def text_blocks(text: str) -> list[tuple[str, str | list[str]]]:
 
 def screen_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def short_date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def clock_time(moment: time) -> str:

@@ -9,7 +9,7 @@ saves nothing.
 The calendar rule: a *school day* is a weekday inside a term and outside every closure and
 every bank holiday of the school's nation (from the `holidays` library).
 
-The package is split along those lines: `common` (limits, weekday names, date wording),
+The package is split along those lines: `common` (limits and school weekdays),
 `calendar` (school days), `terms` (entering terms and closures), `school_year` (the usual
 year), `classes`, `planning` (laying out the programme), `changes` (one lesson at a time),
 `month_views` and `progress` (what the pages show) and `ical` (feeds). Import from the
@@ -56,10 +56,6 @@ from .common import (
     MIN_MINUTES,
     NATION_SUBDIVISIONS,
     SCHOOL_WEEKDAYS,
-    WEEKDAY_NAMES,
-    format_day,
-    format_short,
-    school_today,
 )
 from .ical import (
     build_ics,
@@ -114,7 +110,6 @@ __all__ = [
     "NATION_SUBDIVISIONS",
     "SCHOOL_WEEKDAYS",
     "STATUS_ACTIONS",
-    "WEEKDAY_NAMES",
     "CalendarDay",
     "ClassProgress",
     "MonthGrid",
@@ -142,8 +137,6 @@ __all__ = [
     "delete_closure",
     "delete_term",
     "feed_of",
-    "format_day",
-    "format_short",
     "is_school_day",
     "issue_feed_token",
     "lay_out_schedule",
@@ -163,7 +156,6 @@ __all__ = [
     "save_school_year",
     "schedule_programme",
     "school_class_school",
-    "school_today",
     "school_year_label",
     "school_year_of",
     "set_class_archived",

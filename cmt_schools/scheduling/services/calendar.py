@@ -15,10 +15,11 @@ import holidays
 from sqlalchemy import select
 
 from ...accounts.models import School
+from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
 from ...extensions import db
 from ..models import CLOSURE_KINDS, Closure, Term
-from .common import NATION_SUBDIVISIONS, format_day, format_short
+from .common import NATION_SUBDIVISIONS
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class Period:
     @property
     def label(self) -> str:
         if self.first_day == self.last_day:
-            return f"{self.name} ({format_short(self.first_day)})"
-        return f"{self.name} ({format_short(self.first_day)} to {format_short(self.last_day)})"
+            return f"{self.name} ({short_date(self.first_day)})"
+        return f"{self.name} ({short_date(self.first_day)} to {short_date(self.last_day)})"
 
     @property
     def kind_label(self) -> str:
@@ -94,15 +95,15 @@ class SchoolCalendar:
     def why_not_school_day(self, day: date) -> str | None:
         """None for a school day; otherwise the reason, in words a teacher understands."""
         if day.weekday() >= 5:
-            return f"{format_day(day)} is a weekend."
+            return f"{long_date(day)} is a weekend."
         if self.term_for(day) is None:
-            return f"{format_day(day)} is not in any term."
+            return f"{long_date(day)} is not in any term."
         closure = self.closure_for(day)
         if closure is not None:
-            return f"{format_day(day)} is a closure: {closure.label}."
+            return f"{long_date(day)} is a closure: {closure.label}."
         holiday = self.bank_holiday(day)
         if holiday:
-            return f"{format_day(day)} is a bank holiday ({holiday})."
+            return f"{long_date(day)} is a bank holiday ({holiday})."
         return None
 
     def is_school_day(self, day: date) -> bool:
@@ -143,9 +144,12 @@ def load_calendar(school: School) -> SchoolCalendar:
     )
 
 
-def terms_of(school_id: int) -> list[Term]:
+def terms_of(school_id: int, *, newest_first: bool) -> list[Term]:
+    """The school's terms in date order: the term-dates page lists them oldest first, the
+    term summary's choice newest first. Each caller says which it wants."""
+    order = (Term.first_day.desc(), Term.id.desc()) if newest_first else (Term.first_day, Term.id)
     return list(
-        db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.first_day))
+        db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(*order))
     )
 
 

@@ -7,13 +7,14 @@ from datetime import date, time, timedelta
 
 from ...accounts.models import User
 from ...audit.services import record_event
+from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
 from .classes import lesson_for, lesson_label
-from .common import ACTIVE_STATUSES, format_day, format_short
+from .common import ACTIVE_STATUSES
 from .planning import (
     PlannedLesson,
     _check_minutes,
@@ -53,7 +54,7 @@ def _refuse_same_day(
     for other in others:
         if other.scheduled_on == day:
             raise ServiceError(
-                f"This class already has {lesson_label(other.lesson_key)} on {format_day(day)}. "
+                f"This class already has {lesson_label(other.lesson_key)} on {long_date(day)}. "
                 "A class has one lesson a day.",
                 field_name,
             )
@@ -67,12 +68,12 @@ def _order_warnings(
         if other.position < position and other.scheduled_on > day:
             warnings.append(
                 f"This puts it before {lesson_label(other.lesson_key)} "
-                f"({format_short(other.scheduled_on)}), which comes first in the programme."
+                f"({short_date(other.scheduled_on)}), which comes first in the programme."
             )
         elif other.position > position and other.scheduled_on < day:
             warnings.append(
                 f"This puts it after {lesson_label(other.lesson_key)} "
-                f"({format_short(other.scheduled_on)}), which comes later in the programme."
+                f"({short_date(other.scheduled_on)}), which comes later in the programme."
             )
     return warnings[:3]
 
@@ -105,7 +106,7 @@ def move_occurrence(
     _refuse_same_day(others, day)
     warnings = []
     if day < today:
-        warnings.append(f"{format_day(day)} has already passed.")
+        warnings.append(f"{long_date(day)} has already passed.")
     warnings.extend(_order_warnings(occurrence.lesson_key, occurrence.position, day, others))
     warnings.extend(
         _teacher_clashes(
@@ -255,14 +256,14 @@ def add_lesson(
         if other.lesson_key == lesson.key:
             raise ServiceError(
                 f"{lesson_label(lesson.key)} is already in the plan on "
-                f"{format_day(other.scheduled_on)}. Move it instead.",
+                f"{long_date(other.scheduled_on)}. Move it instead.",
                 "lesson_key",
             )
     earlier = [o.position for o in school_class.occurrences if o.scheduled_on <= day]
     position = max(earlier, default=0) + 1
     warnings = []
     if day < today:
-        warnings.append(f"{format_day(day)} has already passed.")
+        warnings.append(f"{long_date(day)} has already passed.")
     if lesson.kind == "core":
         for other in active:
             other_lesson = lesson_for(other.lesson_key)
@@ -271,12 +272,12 @@ def add_lesson(
             if other_lesson.number < lesson.number and other.scheduled_on > day:
                 warnings.append(
                     f"This puts it before {lesson_label(other.lesson_key)} "
-                    f"({format_short(other.scheduled_on)}), which comes first in the programme."
+                    f"({short_date(other.scheduled_on)}), which comes first in the programme."
                 )
             elif other_lesson.number > lesson.number and other.scheduled_on < day:
                 warnings.append(
                     f"This puts it after {lesson_label(other.lesson_key)} "
-                    f"({format_short(other.scheduled_on)}), which comes later in the programme."
+                    f"({short_date(other.scheduled_on)}), which comes later in the programme."
                 )
         warnings = warnings[:4]
     warnings.extend(

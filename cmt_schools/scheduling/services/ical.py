@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -13,15 +12,12 @@ from sqlalchemy import select
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.tokens import hash_token
 from ...database import begin_write
 from ...extensions import db
 from ..models import CalendarFeed, LessonOccurrence, SchoolClass
 from .classes import lesson_for, lesson_label
 from .planning import school_class_school
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def feed_of(user: User) -> CalendarFeed | None:
@@ -38,7 +34,7 @@ def issue_feed_token(user: User, *, now: datetime) -> str:
     if feed is None:
         feed = CalendarFeed(school_id=user.school_id, user_id=user.id)
         db.session.add(feed)
-    feed.token_hash = _hash_token(raw)
+    feed.token_hash = hash_token(raw)
     feed.created_at = now
     record_event(
         "calendar_feed.renewed" if renewed else "calendar_feed.created",
@@ -66,7 +62,7 @@ def user_for_feed_token(raw: str) -> User | None:
     if not raw or len(raw) > 100:
         return None
     feed = db.session.scalars(
-        select(CalendarFeed).where(CalendarFeed.token_hash == _hash_token(raw))
+        select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(raw))
     ).first()
     if feed is None:
         return None

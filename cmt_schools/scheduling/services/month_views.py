@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ...accounts.models import User
+from ...core.dates import months_between
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import Period, SchoolCalendar
@@ -100,15 +101,6 @@ def month_grid(
             ]
         )
     return MonthGrid(year, month, weeks)
-
-
-def months_between(first: date, last: date) -> list[tuple[int, int]]:
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def term_to_show(

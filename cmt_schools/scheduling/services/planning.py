@@ -11,21 +11,14 @@ from sqlalchemy import select
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.dates import WEEKDAY_NAMES, long_date
 from ...core.services import ServiceError
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
 from .classes import curriculum_lessons, lesson_label
-from .common import (
-    ACTIVE_STATUSES,
-    BANDS,
-    MAX_MINUTES,
-    MIN_MINUTES,
-    SCHOOL_WEEKDAYS,
-    WEEKDAY_NAMES,
-    format_day,
-)
+from .common import ACTIVE_STATUSES, BANDS, MAX_MINUTES, MIN_MINUTES, SCHOOL_WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -162,7 +155,7 @@ def lay_out_schedule(
         )
     if calendar.term_for(first_day) is None:
         raise ServiceError(
-            f"{format_day(first_day)} is not in any term. Choose a date in "
+            f"{long_date(first_day)} is not in any term. Choose a date in "
             + ", ".join(term.label for term in calendar.terms[-3:])
             + ".",
             "first_day",
@@ -176,7 +169,7 @@ def lay_out_schedule(
         raise ServiceError(
             f"Only {len(days)} of the {len(lesson_keys)} lessons fit on "
             + _weekday_list(weekdays)
-            + f" before the last term entered ends ({format_day(calendar.last_day)}). "
+            + f" before the last term entered ends ({long_date(calendar.last_day)}). "
             "Choose an earlier first date or another weekday, or ask your lead to add the "
             "next term's dates.",
             "first_day",
@@ -190,7 +183,7 @@ def lay_out_schedule(
     if past:
         warnings.append(
             f"{len(past)} of these lessons are on days that have already passed "
-            f"(before {format_day(today)})."
+            f"(before {long_date(today)})."
         )
     terms = []
     for lesson in lessons:
@@ -362,7 +355,7 @@ def _teacher_clashes(
         for other in others:
             if other.id != ignore_id and _overlaps(p.day, p.starts_at, p.minutes, other):
                 warnings.append(
-                    f"On {format_day(p.day)} this overlaps {other.school_class.name}'s lesson "
+                    f"On {long_date(p.day)} this overlaps {other.school_class.name}'s lesson "
                     f"at {other.starts_at:%H:%M} with the same teacher."
                 )
     return warnings

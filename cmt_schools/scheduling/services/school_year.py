@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import calendar as calendar_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.dates import nth_weekday, weekday_on_or_after, weekday_on_or_before
 from ...core.services import ServiceError
 from ...database import begin_write
 from ...extensions import db
@@ -16,6 +16,8 @@ from ..models import Closure, Term
 from .calendar import Period, bank_holidays, terms_of
 from .common import EARLIEST_YEAR, LATEST_YEAR, NATION_SUBDIVISIONS
 from .terms import _check_closure, _check_term
+
+MONDAY = 0
 
 
 @dataclass(frozen=True)
@@ -36,32 +38,6 @@ def school_year_label(start_year: int) -> str:
 def school_year_of(day: date) -> int:
     """The year the school year containing `day` began (it runs from August or September)."""
     return day.year if day.month >= 8 else day.year - 1
-
-
-def _weekday_on_or_after(day: date, weekday: int | None = None) -> date:
-    """The first weekday (or the given weekday) on or after `day`."""
-    while (weekday is None and day.weekday() >= 5) or (
-        weekday is not None and day.weekday() != weekday
-    ):
-        day += timedelta(days=1)
-    return day
-
-
-def _weekday_on_or_before(day: date, weekday: int | None = None) -> date:
-    while (weekday is None and day.weekday() >= 5) or (
-        weekday is not None and day.weekday() != weekday
-    ):
-        day -= timedelta(days=1)
-    return day
-
-
-def _nth_monday(year: int, month: int, n: int) -> date:
-    return _weekday_on_or_after(date(year, month, 1), 0) + timedelta(weeks=n - 1)
-
-
-def _last_monday(year: int, month: int) -> date:
-    last = date(year, month, calendar_module.monthrange(year, month)[1])
-    return _weekday_on_or_before(last, 0)
 
 
 def _good_friday(year: int) -> date:
@@ -86,20 +62,20 @@ def suggest_school_year(start_year: int, nation: str) -> SuggestedYear:
     spring_last = good_friday - timedelta(days=7)  # two weeks' Easter break round Easter
     summer_first = spring_last + timedelta(days=17)
     if nation == "scotland":
-        autumn = (_weekday_on_or_after(date(y, 8, 15), 2), _weekday_on_or_before(date(y, 12, 20)))
-        autumn_break = ("October holiday", *_week_from(_nth_monday(y, 10, 2)))
-        spring = (_weekday_on_or_after(date(n, 1, 6)), spring_last)
-        spring_break = ("February mid-term", *_week_from(_nth_monday(n, 2, 2), 2))
-        summer = (summer_first, _weekday_on_or_before(date(n, 6, 26)))
-        summer_break = ("May holiday", *_week_from(_last_monday(n, 5), 1))
+        autumn = (weekday_on_or_after(date(y, 8, 15), 2), weekday_on_or_before(date(y, 12, 20)))
+        autumn_break = ("October holiday", *_week_from(nth_weekday(y, 10, MONDAY, 2)))
+        spring = (weekday_on_or_after(date(n, 1, 6)), spring_last)
+        spring_break = ("February mid-term", *_week_from(nth_weekday(n, 2, MONDAY, 2), 2))
+        summer = (summer_first, weekday_on_or_before(date(n, 6, 26)))
+        summer_break = ("May holiday", *_week_from(nth_weekday(n, 5, MONDAY, -1), 1))
     else:
         summer_end = date(n, 6, 30) if nation == "northern_ireland" else date(n, 7, 22)
-        autumn = (_weekday_on_or_after(date(y, 9, 1)), _weekday_on_or_before(date(y, 12, 20), 4))
-        autumn_break = ("Autumn half-term", *_week_from(_last_monday(y, 10)))
-        spring = (_weekday_on_or_after(date(n, 1, 3)), spring_last)
-        spring_break = ("Spring half-term", *_week_from(_nth_monday(n, 2, 3)))
-        summer = (summer_first, _weekday_on_or_before(summer_end))
-        summer_break = ("Summer half-term", *_week_from(_last_monday(n, 5)))
+        autumn = (weekday_on_or_after(date(y, 9, 1)), weekday_on_or_before(date(y, 12, 20), 4))
+        autumn_break = ("Autumn half-term", *_week_from(nth_weekday(y, 10, MONDAY, -1)))
+        spring = (weekday_on_or_after(date(n, 1, 3)), spring_last)
+        spring_break = ("Spring half-term", *_week_from(nth_weekday(n, 2, MONDAY, 3)))
+        summer = (summer_first, weekday_on_or_before(summer_end))
+        summer_break = ("Summer half-term", *_week_from(nth_weekday(n, 5, MONDAY, -1)))
     terms = [
         Period(f"Autumn {y}", *autumn),
         Period(f"Spring {n}", *spring),
@@ -115,7 +91,7 @@ def suggest_school_year(start_year: int, nation: str) -> SuggestedYear:
 def coming_school_year(school_id: int, today: date) -> int:
     """The first school year from this one on that has no term entered yet."""
     year = school_year_of(today)
-    taken = {school_year_of(term.first_day) for term in terms_of(school_id)}
+    taken = {school_year_of(term.first_day) for term in terms_of(school_id, newest_first=False)}
     while year in taken:
         year += 1
     return year

@@ -8,19 +8,12 @@ from sqlalchemy import func, select
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
 from ...database import begin_write
 from ...extensions import db
 from ..models import CLOSURE_KINDS, Closure, LessonOccurrence, SchoolClass, Term
-from .common import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
-    MAX_NAME,
-    MAX_TERM_DAYS,
-    _check_name,
-    format_day,
-    format_short,
-)
+from .common import EARLIEST_YEAR, LATEST_YEAR, MAX_NAME, MAX_TERM_DAYS, _check_name
 
 
 def _check_span(first_day: date | None, last_day: date | None) -> tuple[date, date]:
@@ -33,8 +26,8 @@ def _check_span(first_day: date | None, last_day: date | None) -> tuple[date, da
             raise ServiceError(f"Use a date between {EARLIEST_YEAR} and {LATEST_YEAR}.", name)
     if last_day < first_day:
         raise ServiceError(
-            f"The last day ({format_day(last_day)}) is before the first day "
-            f"({format_day(first_day)}).",
+            f"The last day ({long_date(last_day)}) is before the first day "
+            f"({long_date(first_day)}).",
             "last_day",
         )
     return first_day, last_day
@@ -58,8 +51,8 @@ def _check_term(
     other = db.session.scalars(statement).first()
     if other is not None:
         raise ServiceError(
-            f"These dates overlap {other.name} ({format_short(other.first_day)} to "
-            f"{format_short(other.last_day)}). Terms cannot overlap.",
+            f"These dates overlap {other.name} ({short_date(other.first_day)} to "
+            f"{short_date(other.last_day)}). Terms cannot overlap.",
             "first_day",
         )
     return name, first_day, last_day
@@ -139,7 +132,7 @@ def _check_closure(
     if term is None:
         raise ServiceError(
             "A closure must fall inside one term: enter the term first, or check the dates "
-            f"({format_day(first_day)} to {format_day(last_day)}).",
+            f"({long_date(first_day)} to {long_date(last_day)}).",
             "first_day",
         )
     return name, kind, first_day, last_day

@@ -9,12 +9,13 @@ from flask_login import current_user
 
 from ...accounts.models import User
 from ...core.access import PUBLIC, STAFF, allow
+from ...core.dates import staff_today
 from ...core.tenancy import get_owned_or_404
 from .. import services
 from ..forms import (
     FeedForm,
 )
-from .common import _class_or_404, _now, _term_id_arg, _today, _user, bp
+from .common import _class_or_404, _now, _term_id_arg, _user, bp
 
 
 @bp.route("/calendar")
@@ -30,7 +31,7 @@ def teacher_calendar():
         elif int(raw_teacher) != current_user.id:
             abort(404)
     calendar = services.load_calendar(current_user.school)
-    today = _today()
+    today = staff_today()
     term_id = _term_id_arg()
     term = services.term_to_show(calendar, today, term_id)
     if term is None and term_id is not None:

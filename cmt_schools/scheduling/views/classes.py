@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...accounts.views import form_errors_from
 from ...core.access import STAFF, allow
+from ...core.dates import staff_today
 from ...core.services import ServiceError
 from ...extensions import db
 from .. import services
@@ -16,7 +17,7 @@ from ..forms import (
     StatusForm,
 )
 from ..models import SchoolClass
-from .common import _class_or_404, _status, _term_id_arg, _today, _user, bp
+from .common import _class_or_404, _status, _term_id_arg, _user, bp
 
 
 @bp.route("/classes")
@@ -24,7 +25,7 @@ from .common import _class_or_404, _status, _term_id_arg, _today, _user, bp
 def classes():
     user = _user()
     calendar = services.load_calendar(user.school)
-    today = _today()
+    today = staff_today()
     active = services.classes_for(user)
     return render_template(
         "scheduling/classes.html",
@@ -127,7 +128,7 @@ def class_archive(class_id: int):
 def _render_class_detail(school_class: SchoolClass, *, status: int = 200):
     db.session.rollback()
     calendar = services.load_calendar(current_user.school)
-    today = _today()
+    today = staff_today()
     term = services.term_to_show(calendar, today, _term_id_arg())
     if term is None and _term_id_arg() is not None:
         abort(404)

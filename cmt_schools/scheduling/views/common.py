@@ -29,10 +29,8 @@ add_nav_item("scheduling.school_calendar", "Term dates", ("lead",), before="acco
 
 
 class _TemplateHelpers:
-    """Date and lesson wording for templates, as `sched.format_day(...)` and so on."""
+    """Lesson wording for templates, as `sched.lesson_label(...)` and so on."""
 
-    format_day = staticmethod(services.format_day)
-    format_short = staticmethod(services.format_short)
     lesson_label = staticmethod(services.lesson_label)
     school_year_label = staticmethod(services.school_year_label)
 
@@ -53,10 +51,6 @@ bp.add_app_template_global(_TemplateHelpers, "sched")
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _today():
-    return services.school_today(current_user.school)
 
 
 def _user() -> User:

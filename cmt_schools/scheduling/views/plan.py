@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ...accounts.views import form_errors_from
 from ...core.access import STAFF, allow
+from ...core.dates import long_date, staff_today
 from ...core.services import ServiceError
 from ...extensions import db
 from .. import services
@@ -22,7 +23,7 @@ from ..forms import (
 )
 from ..models import SchoolClass
 from .classes import _render_class_detail
-from .common import _class_or_404, _occurrence_or_404, _today, _user, bp
+from .common import _class_or_404, _occurrence_or_404, _user, bp
 
 
 def _default_minutes(school_class: SchoolClass) -> int:
@@ -40,7 +41,7 @@ def schedule(class_id: int):
     extras = [lesson for lesson in lessons if lesson.kind == "extra"]
     form = schedule_form_class(extras)()
     form.core.choices = [(lesson.number, f"{lesson.number}. {lesson.title}") for lesson in core]
-    today = _today()
+    today = staff_today()
     calendar = services.load_calendar(current_user.school)
     if request.method == "GET":
         form.core.data = [lesson.number for lesson in core]
@@ -84,7 +85,7 @@ def schedule(class_id: int):
                     first, last = saved.lessons[0].day, saved.lessons[-1].day
                     flash(
                         f"{len(saved.lessons)} lessons scheduled for {school_class.name}, "
-                        f"from {services.format_day(first)} to {services.format_day(last)}.",
+                        f"from {long_date(first)} to {long_date(last)}.",
                         "success",
                     )
                     return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
@@ -162,7 +163,7 @@ def lesson_move(occurrence_id: int):
             occurrence,
             day=form.day.data,
             starts_at=form.starts_at.data,
-            today=_today(),
+            today=staff_today(),
             user=_user(),
             confirmed=bool(form.confirm.data),
         ),
@@ -170,7 +171,7 @@ def lesson_move(occurrence_id: int):
     if outcome.done:
         flash(
             f"{services.lesson_label(occurrence.lesson_key)} moved to "
-            f"{services.format_day(occurrence.scheduled_on)} at "
+            f"{long_date(occurrence.scheduled_on)} at "
             f"{occurrence.starts_at:%H:%M}.",
             "success",
         )
@@ -211,15 +212,15 @@ def lesson_missed(occurrence_id: int):
     occurrence = _occurrence_or_404(occurrence_id)
     school_class = occurrence.school_class
     try:
-        moved = services.push_on_from(occurrence, today=_today(), user=_user())
+        moved = services.push_on_from(occurrence, today=staff_today(), user=_user())
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _render_class_detail(school_class, status=400)
     flash(
         f"{services.lesson_label(occurrence.lesson_key)} and the {len(moved) - 1} lessons after "
-        f"it moved on, in order: now {services.format_day(moved[0].scheduled_on)} to "
-        f"{services.format_day(moved[-1].scheduled_on)}.",
+        f"it moved on, in order: now {long_date(moved[0].scheduled_on)} to "
+        f"{long_date(moved[-1].scheduled_on)}.",
         "success",
     )
     return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
@@ -247,7 +248,7 @@ def lesson_add(class_id: int):
             day=form.day.data,
             starts_at=form.starts_at.data,
             minutes=form.minutes.data,
-            today=_today(),
+            today=staff_today(),
             user=_user(),
             confirmed=bool(form.confirm.data),
         ),
@@ -256,7 +257,7 @@ def lesson_add(class_id: int):
         occurrence = outcome.result
         flash(
             f"{services.lesson_label(occurrence.lesson_key)} added on "
-            f"{services.format_day(occurrence.scheduled_on)}.",
+            f"{long_date(occurrence.scheduled_on)}.",
             "success",
         )
         return redirect(url_for("scheduling.class_detail", class_id=school_class.id))

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ...accounts.views import form_errors_from
 from ...core.access import LEAD, allow
+from ...core.dates import staff_today
 from ...core.services import ServiceError
 from ...core.tenancy import get_owned_or_404
 from ...extensions import db
@@ -20,17 +21,17 @@ from ..forms import (
     YearChoiceForm,
 )
 from ..models import Closure, Term
-from .common import _status, _today, _user, bp
+from .common import _status, _user, bp
 
 
 def _render_school_calendar(term_form=None, closure_form=None, status=200):
     school = current_user.school
-    today = _today()
+    today = staff_today()
     calendar = services.load_calendar(school)
     term = services.term_to_show(calendar, today, None)
     return render_template(
         "scheduling/school_calendar.html",
-        terms=services.terms_of(school.id),
+        terms=services.terms_of(school.id, newest_first=False),
         closures=services.closures_of(school.id),
         term_form=term_form or TermForm(formdata=None),
         closure_form=closure_form or ClosureForm(formdata=None),
@@ -183,7 +184,7 @@ def school_year():
     choice = YearChoiceForm(request.args)
     if not choice.validate():
         abort(400)
-    year = choice.year.data or services.coming_school_year(school.id, _today())
+    year = choice.year.data or services.coming_school_year(school.id, staff_today())
     suggestion = services.suggest_school_year(year, school.nation)
     form = SchoolYearForm()
     if request.method == "GET":
