@@ -98,10 +98,12 @@ def _finish_config(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)
 
 
-# Features in dependency order (style.md): each may use those before it, never after.
+# Features in dependency order (docs/architecture.md): each may use those before it, never
+# after; tests/test_architecture.py checks it. The audit log comes first: every feature,
+# accounts included, records events in it.
 FEATURES = (
-    "accounts",
     "audit",
+    "accounts",
     "curriculum",
     "scheduling",
     "runner",

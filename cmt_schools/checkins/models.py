@@ -85,7 +85,7 @@ class CheckInTally(db.Model):
     """How many answer sets of a check-in gave `value` for `measure`.
 
     Measures: the items w1, w2, c1, c2, s1, g1 and right_now (values 1-5), and the indices
-    worry and self_compassion (values on the 0-100 scale, product.md). Means and SDs follow
+    worry and self_compassion (values on the 0-100 scale, see scoring.py). Means and SDs follow
     from sums over (value, n), so term summaries never need the raw answers.
     """
 

@@ -434,7 +434,7 @@ def _closed(checkin: services.PupilCheckIn):
     return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
 
 
-# Every pupil of a school and band sees the very same closing screen (security.md), and a
+# Every pupil of a school and band sees the very same closing screen (docs/privacy.md), and a
 # whole school can finish within a minute, so each one is rendered once and kept. The key
 # holds the help contacts themselves: a lead's edit shows on the next pupil's screen.
 CLOSING_PAGES_KEPT = 256

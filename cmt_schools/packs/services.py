@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import re
-import threading
 import time as clock
 import unicodedata
 from dataclasses import dataclass
@@ -61,14 +60,6 @@ RENDER_BUDGET_SECONDS = {"lesson": 2.0, "term": 10.0}
 # Occurrences a term pack prints: cancelled and skipped lessons are not taught.
 PRINTED_STATUSES = ("scheduled", "delivered")
 TEMPLATES = {"lesson": "print/lesson_pack.html", "term": "print/term_pack.html"}
-
-_render_count = 0
-_render_count_lock = threading.Lock()
-
-
-def render_count() -> int:
-    """How many packs this process has rendered (not served from the cache); for tests."""
-    return _render_count
 
 
 class PackRefused(ServiceError):
@@ -268,13 +259,10 @@ def _cached_render(pack: PackInput) -> bytes:
 
 
 def _render(pack: PackInput) -> bytes:
-    global _render_count
     started = clock.perf_counter()
     html = pack_html(pack)
     pdf = rendering.render_pdf(html)
     elapsed = clock.perf_counter() - started
-    with _render_count_lock:
-        _render_count += 1
     budget = RENDER_BUDGET_SECONDS[pack.kind]
     if elapsed > budget:
         current_app.logger.warning(

@@ -2,8 +2,8 @@
 
 Each pupil has a leaning (a normal draw) and each item adds its own noise; the answer is
 the nearest whole number from 1 to 5. Because an item's answer depends only on a normal
-variable, its expected value can be worked out exactly (`expected_item`), so tests know
-the true change they should find.
+variable, its expected value can be worked out exactly, so tests know the true change they
+should find (tests/test_reports_statistics.py works it out).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from statistics import NormalDist
 
 from ..checkins.models import AnswerSet, CheckIn, CheckInTally
 from ..checkins.scoring import tally
@@ -70,23 +69,6 @@ def term_answers(
 def now_answers(rng: random.Random, n: int, leaning: float) -> list[dict]:
     """n answers to a one-item right-now check (1 calm ... 5 wound up)."""
     return [{"right_now": _answer(rng, leaning + rng.gauss(0, PUPIL_SD))} for _ in range(n)]
-
-
-def expected_item(leaning: float) -> float:
-    """The exact expected answer (1-5) of an item with this average leaning, skips aside."""
-    spread = NormalDist(leaning, (PUPIL_SD**2 + ITEM_SD**2) ** 0.5)
-    # round() sends x.5 to the even neighbour; the boundaries have probability zero.
-    edges = [float("-inf"), 1.5, 2.5, 3.5, 4.5, float("inf")]
-    return sum(
-        value * (spread.cdf(edges[value]) - spread.cdf(edges[value - 1])) for value in range(1, 6)
-    )
-
-
-def expected_indices(wave: Wave) -> dict[str, float]:
-    """The true worry and self-compassion indices (0-100) of a wave."""
-    worry = expected_item(wave.worry)
-    kindness = (expected_item(wave.kind) + 6 - expected_item(wave.harsh)) / 2
-    return {"worry": (worry - 1) * 25, "self_compassion": (kindness - 1) * 25}
 
 
 def join_code() -> str:
