@@ -184,6 +184,40 @@ def test_a_clash_with_the_same_teachers_other_class_is_warned(scheduled_school):
         )
 
 
+@pytest.mark.parametrize(
+    ("starts_at", "clashes"),
+    [
+        (time(8, 40), False),  # 08:40-09:30 ends as 9C's lesson begins
+        (time(8, 41), True),
+        (time(10, 19), True),
+        (time(10, 20), False),  # begins as 9C's 09:30-10:20 ends
+    ],
+)
+def test_lessons_back_to_back_with_the_teachers_other_class_do_not_clash(
+    scheduled_school, starts_at, clashes
+):
+    s = scheduled_school
+    other = services.create_class(
+        s.school, name="9C", year_group=9, band_override=None, teacher_id=s.teacher.id, user=s.lead
+    )
+    schedule_class(other, s.teacher, weekdays=(1,), starts_at=time(9, 30))  # 50 minutes
+    tuesday = date(2026, 9, 8)
+
+    def move() -> None:
+        services.move_occurrence(
+            s.reload().occurrences[0], day=tuesday, starts_at=starts_at, today=TODAY, user=s.teacher
+        )
+
+    if clashes:
+        with pytest.raises(services.NeedsConfirmation, match="overlaps 9C"):
+            move()
+        assert s.reload().occurrences[0].scheduled_on == date(2026, 9, 7)
+    else:
+        move()  # no warning to confirm
+        moved = s.reload().occurrences[0]
+        assert (moved.scheduled_on, moved.starts_at) == (tuesday, starts_at)
+
+
 def test_skip_cancel_and_put_back(scheduled_school):
     c = scheduled_school.reload()
     lesson = c.occurrences[3]
