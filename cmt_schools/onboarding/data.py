@@ -146,6 +146,66 @@ def export_filename(school: School, today: date) -> str:
     return f"cmt-data-{slug}-{today.isoformat()}.zip"
 
 
+def _checkin_files(
+    checkins: list[CheckIn], class_names: dict[int, str], threshold: int
+) -> dict[str, bytes]:
+    """checkins.csv, and checkin_tallies.csv with the totals of those at the threshold only."""
+    session = db.session
+
+    def totals_shown(check_in: CheckIn) -> bool:
+        return check_in.answer_count is not None and check_in.answer_count >= threshold
+
+    files = {}
+    files["checkins.csv"] = _csv(
+        [
+            "id",
+            "class_id",
+            "class",
+            "kind",
+            "band",
+            "opened_on",
+            "closed_at",
+            "answer_count",
+            "totals",
+        ],
+        [
+            (
+                c.id,
+                c.class_id,
+                class_names.get(c.class_id, ""),
+                KINDS.get(c.kind, c.kind),
+                c.band,
+                c.opened_on,
+                c.closed_at,
+                c.answer_count,
+                "included"
+                if totals_shown(c)
+                else "not final yet"
+                if c.answer_count is None
+                else f"withheld: fewer than {threshold} answers",
+            )
+            for c in checkins
+        ],
+    )
+    shown = [c.id for c in checkins if totals_shown(c)]
+    files["checkin_tallies.csv"] = _csv(
+        ["check_in_id", "measure", "value", "pupils"],
+        [
+            (t.check_in_id, t.measure, t.value, t.n)
+            for t in (
+                session.scalars(
+                    select(CheckInTally)
+                    .where(CheckInTally.check_in_id.in_(shown))
+                    .order_by(CheckInTally.check_in_id, CheckInTally.measure, CheckInTally.value)
+                )
+                if shown
+                else []
+            )
+        ],
+    )
+    return files
+
+
 def export_school_data(school: School, *, lead: User, today: date) -> bytes:
     """A ZIP of CSVs holding all the school's data, check-ins as group totals only.
 
@@ -168,9 +228,6 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
         session.scalars(select(CheckIn).where(CheckIn.school_id == sid).order_by(CheckIn.id))
     )
     threshold = school.suppression_threshold
-
-    def totals_shown(check_in: CheckIn) -> bool:
-        return check_in.answer_count is not None and check_in.answer_count >= threshold
 
     files: dict[str, bytes] = {}
     files["school.csv"] = _csv(
@@ -302,53 +359,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
             )
         ],
     )
-    files["checkins.csv"] = _csv(
-        [
-            "id",
-            "class_id",
-            "class",
-            "kind",
-            "band",
-            "opened_on",
-            "closed_at",
-            "answer_count",
-            "totals",
-        ],
-        [
-            (
-                c.id,
-                c.class_id,
-                class_names.get(c.class_id, ""),
-                KINDS.get(c.kind, c.kind),
-                c.band,
-                c.opened_on,
-                c.closed_at,
-                c.answer_count,
-                "included"
-                if totals_shown(c)
-                else "not final yet"
-                if c.answer_count is None
-                else f"withheld: fewer than {threshold} answers",
-            )
-            for c in checkins
-        ],
-    )
-    shown = [c.id for c in checkins if totals_shown(c)]
-    files["checkin_tallies.csv"] = _csv(
-        ["check_in_id", "measure", "value", "pupils"],
-        [
-            (t.check_in_id, t.measure, t.value, t.n)
-            for t in (
-                session.scalars(
-                    select(CheckInTally)
-                    .where(CheckInTally.check_in_id.in_(shown))
-                    .order_by(CheckInTally.check_in_id, CheckInTally.measure, CheckInTally.value)
-                )
-                if shown
-                else []
-            )
-        ],
-    )
+    files.update(_checkin_files(checkins, class_names, threshold))
     files["setup_checklist.csv"] = _csv(
         ["item", "done_on", "ticked_by_id", "ticked_at"],
         [

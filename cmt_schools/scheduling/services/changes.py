@@ -9,6 +9,7 @@ from ...accounts.models import User
 from ...audit.services import record_event
 from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
+from ...curriculum.schema import Lesson
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
@@ -226,6 +227,38 @@ def push_on_from(
     return moving
 
 
+def _refuse_already_planned(lesson: Lesson, active: Iterable[LessonOccurrence]) -> None:
+    for other in active:
+        if other.lesson_key == lesson.key:
+            raise ServiceError(
+                f"{lesson_label(lesson.key)} is already in the plan on "
+                f"{long_date(other.scheduled_on)}. Move it instead.",
+                "lesson_key",
+            )
+
+
+def _core_order_warnings(
+    lesson: Lesson, day: date, active: Iterable[LessonOccurrence]
+) -> list[str]:
+    """Where a core lesson added on `day` would sit out of order among the core lessons."""
+    warnings = []
+    for other in active:
+        other_lesson = lesson_for(other.lesson_key)
+        if other_lesson is None or other_lesson.kind != "core":
+            continue
+        if other_lesson.number < lesson.number and other.scheduled_on > day:
+            warnings.append(
+                f"This puts it before {lesson_label(other.lesson_key)} "
+                f"({short_date(other.scheduled_on)}), which comes first in the programme."
+            )
+        elif other_lesson.number > lesson.number and other.scheduled_on < day:
+            warnings.append(
+                f"This puts it after {lesson_label(other.lesson_key)} "
+                f"({short_date(other.scheduled_on)}), which comes later in the programme."
+            )
+    return warnings
+
+
 def add_lesson(
     school_class: SchoolClass,
     *,
@@ -252,34 +285,14 @@ def add_lesson(
     _refuse_unless_school_day(calendar, day)
     active = [o for o in school_class.occurrences if o.status in ACTIVE_STATUSES]
     _refuse_same_day(active, day)
-    for other in active:
-        if other.lesson_key == lesson.key:
-            raise ServiceError(
-                f"{lesson_label(lesson.key)} is already in the plan on "
-                f"{long_date(other.scheduled_on)}. Move it instead.",
-                "lesson_key",
-            )
+    _refuse_already_planned(lesson, active)
     earlier = [o.position for o in school_class.occurrences if o.scheduled_on <= day]
     position = max(earlier, default=0) + 1
     warnings = []
     if day < today:
         warnings.append(f"{long_date(day)} has already passed.")
     if lesson.kind == "core":
-        for other in active:
-            other_lesson = lesson_for(other.lesson_key)
-            if other_lesson is None or other_lesson.kind != "core":
-                continue
-            if other_lesson.number < lesson.number and other.scheduled_on > day:
-                warnings.append(
-                    f"This puts it before {lesson_label(other.lesson_key)} "
-                    f"({short_date(other.scheduled_on)}), which comes first in the programme."
-                )
-            elif other_lesson.number > lesson.number and other.scheduled_on < day:
-                warnings.append(
-                    f"This puts it after {lesson_label(other.lesson_key)} "
-                    f"({short_date(other.scheduled_on)}), which comes later in the programme."
-                )
-        warnings = warnings[:4]
+        warnings = [*warnings, *_core_order_warnings(lesson, day, active)][:4]
     warnings.extend(
         _teacher_clashes(
             school_class, [PlannedLesson(position, lesson.key, day, starts_at, minutes)]

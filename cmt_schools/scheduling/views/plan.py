@@ -31,6 +31,16 @@ def _default_minutes(school_class: SchoolClass) -> int:
     return core[0].minutes if core else 45
 
 
+def _fill_schedule_form(form, school_class: SchoolClass, core, start) -> None:
+    """What the schedule form offers first: every core lesson from the next school day, at
+    the class's usual weekdays and time, or the band's usual lesson length."""
+    form.core.data = [lesson.number for lesson in core]
+    form.first_day.data = start
+    form.weekdays.data = list(school_class.weekdays) or [start.weekday() % 5]
+    form.starts_at.data = school_class.lesson_starts_at or time(9, 0)
+    form.minutes.data = school_class.lesson_minutes or _default_minutes(school_class)
+
+
 @bp.route("/classes/<int:class_id>/schedule", methods=["GET", "POST"])
 @allow(*STAFF)
 def schedule(class_id: int):
@@ -44,12 +54,7 @@ def schedule(class_id: int):
     today = staff_today()
     calendar = services.load_calendar(current_user.school)
     if request.method == "GET":
-        form.core.data = [lesson.number for lesson in core]
-        start = calendar.next_school_day(today) or today
-        form.first_day.data = start
-        form.weekdays.data = list(school_class.weekdays) or [start.weekday() % 5]
-        form.starts_at.data = school_class.lesson_starts_at or time(9, 0)
-        form.minutes.data = school_class.lesson_minutes or _default_minutes(school_class)
+        _fill_schedule_form(form, school_class, core, calendar.next_school_day(today) or today)
     plan = None
     status = 200
     step = request.form.get("step", "preview")
