@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
 from ..audit.services import record_event
+from ..core.dates import known_timezones
 from ..core.services import ServiceError
 from ..core.tokens import hash_token
 from ..database import begin_write
@@ -37,7 +37,7 @@ def create_school(name: str, nation: str, *, timezone: str = "Europe/London") ->
         raise ServiceError("Give the school a name of up to 120 characters.", "name")
     if nation not in NATIONS:
         raise ServiceError(f"Nation must be one of: {', '.join(NATIONS)}.", "nation")
-    if timezone not in available_timezones():
+    if timezone not in known_timezones():
         raise ServiceError("Unknown time zone.", "timezone")
     school = School(name=name, nation=nation, timezone=timezone)
     school.support_contacts = [

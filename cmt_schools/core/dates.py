@@ -12,9 +12,10 @@ the end of a shorter month (31 March less one month is 28 or 29 February).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from typing import Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.relativedelta import FR, MO, relativedelta, weekday
 from flask import Flask
@@ -32,6 +33,12 @@ class HasTimezone(Protocol):
 def utcnow() -> datetime:
     """Now, in UTC: the default of every `*_at` column."""
     return datetime.now(UTC)
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """The IANA time zones this machine knows. Listing them reads the zone files: once."""
+    return frozenset(available_timezones())
 
 
 def school_zone(timezone: str | None) -> ZoneInfo:
