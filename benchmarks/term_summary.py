@@ -50,6 +50,7 @@ from cmt_schools import create_app  # noqa: E402
 from cmt_schools.checkins import release  # noqa: E402
 from cmt_schools.extensions import db  # noqa: E402
 from cmt_schools.reports import services, synthetic  # noqa: E402
+from cmt_schools.scheduling import services as scheduling_services  # noqa: E402
 
 SCHOOLS = 200
 CLASSES = 12  # per school
@@ -273,7 +274,7 @@ class Target:
         self.context = self.app.app_context()
         self.context.push()
         self.school = db.session.get(School, TARGET_SCHOOL)
-        self.term = services.terms_of(self.school.id)[0]  # the latest
+        self.term = scheduling_services.terms_of(self.school.id, newest_first=True)[0]  # the latest
         self.today = self.term.last_day
         every = services.query_params(self.school.id, self.term, self.today)
         self.queries = {

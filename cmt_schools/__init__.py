@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from .accounts.sessions import init_sessions
     from .core.access import init_access
+    from .core.dates import init_dates
     from .core.errors import init_errors
     from .core.headers import init_headers
     from .core.navigation import init_navigation
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_headers(app)
     init_errors(app)
     init_navigation(app)
+    init_dates(app)
     _register_blueprints(app)
 
     from .cli import cmt
@@ -96,10 +98,12 @@ def _finish_config(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)
 
 
-# Features in dependency order (style.md): each may use those before it, never after.
+# Features in dependency order (docs/architecture.md): each may use those before it, never
+# after; tests/test_architecture.py checks it. The audit log comes first: every feature,
+# accounts included, records events in it.
 FEATURES = (
-    "accounts",
     "audit",
+    "accounts",
     "curriculum",
     "scheduling",
     "runner",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import argon2
 import pytest
 from sqlalchemy import func, select
 
+from cmt_schools import create_app
 from cmt_schools.accounts import services
 from cmt_schools.accounts.models import AccountToken, School, User
+from cmt_schools.accounts.passwords import hash_password
 from cmt_schools.audit.models import AuditEvent
 from cmt_schools.extensions import db
 
-from .conftest import PASSWORD
+from .conftest import FAST_ARGON2, PASSWORD, base_test_config
 
 
 def count(model) -> int:
@@ -45,6 +48,20 @@ def test_passwords_are_stored_as_argon2id(make_teacher):
     teacher = make_teacher()
     assert teacher.password_hash.startswith("$argon2id$")
     assert PASSWORD not in teacher.password_hash
+
+
+def test_the_apps_own_argon2_parameters_meet_owasps_minimum(tmp_path):
+    """Tests run with cheap parameters (conftest.FAST_ARGON2); the app's defaults must not."""
+    config = base_test_config(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    for key in FAST_ARGON2:
+        del config[key]
+    with create_app(config).app_context():
+        stored = hash_password(PASSWORD)
+    used = argon2.extract_parameters(stored)
+    assert used.type is argon2.Type.ID
+    # OWASP's password storage sheet: argon2id with at least 19 MiB and 2 passes.
+    assert used.memory_cost >= 19456 and used.time_cost >= 2
+    assert (used.time_cost, used.memory_cost, used.parallelism) == (3, 65536, 4)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
-from cmt_schools.onboarding.services import long_date
+from cmt_schools.core.dates import long_date
 
 from .conftest import PASSWORD, browser_login
 from .onboarding_fixtures import add_class, add_term

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
+from cmt_schools.core.dates import long_date, school_today
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import SchoolClass
@@ -41,7 +42,7 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
         accounts.create_user(
             school, email="t@sched.example", name="Tia Teacher", role="teacher", password=PASSWORD
         )
-        today = services.school_today(school)
+        today = school_today(school)
         monday = today - timedelta(days=today.weekday())
         services.add_term(
             school,
@@ -94,12 +95,12 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
     page.get_by_label("New date").fill(new_day.isoformat())
     axe_check(page)
     page.get_by_role("button", name="Move the lesson").click()
-    page.get_by_text(f"{label} moved to {services.format_day(new_day)}").wait_for()
+    page.get_by_text(f"{label} moved to {long_date(new_day)}").wait_for()
     with live_server.app.app_context():
         assert db.session.get(type(lesson), lesson_id).scheduled_on == new_day
 
     page.goto(url + "/dashboard")
-    heading = page.get_by_role("heading", name=services.format_day(new_day))
+    heading = page.get_by_role("heading", name=long_date(new_day))
     expect(heading).to_be_visible()
     expect(page.get_by_role("link", name=f"7K: {label}").first).to_be_visible()
     axe_check(page)

@@ -1,4 +1,4 @@
-"""The answer-set table holds the check-in and the answers: nothing else (security.md, Pupils).
+"""The answer-set table holds the check-in and the answers: nothing else (docs/privacy.md).
 
 These read the real tables: the one the app runs on (SQLite and PostgreSQL) and, on SQLite,
 the one the migrations make. Adding a column (a time, an address, a counter) fails here.

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.audit.models import AuditEvent
+from cmt_schools.core.dates import long_date
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.onboarding import services
@@ -134,7 +135,7 @@ def test_a_manual_tick_records_the_date_and_who_and_can_be_undone(client, auth, 
     assert response.status_code == 302
     html = client.get("/setup").get_data(as_text=True)
     assert statuses(html)["dsl_briefed"] == "Done"
-    assert f"Done on {services.long_date(day)}, ticked by Lee Lead" in html
+    assert f"Done on {long_date(day)}, ticked by Lee Lead" in html
     tick = db.session.scalars(select(SetupTick)).one()
     assert (tick.done_on, tick.ticked_by_id, tick.school_id) == (day, lead.id, lead.school_id)
     actions = db.session.scalars(select(AuditEvent.action)).all()

@@ -25,6 +25,7 @@ from cmt_schools.extensions import db
 from cmt_schools.reports import services, synthetic
 from cmt_schools.reports.exports import neutralise, safe_filename
 from cmt_schools.reports.protection import COMPLEMENTARY, SMALL
+from cmt_schools.scheduling import services as scheduling_services
 
 from .checkins_fixtures import exact_noise
 from .conftest import PASSWORD
@@ -43,7 +44,7 @@ ENDPOINT_DAY = date(2026, 11, 18)
 
 @pytest.fixture
 def fixed_today(monkeypatch):
-    monkeypatch.setattr("cmt_schools.reports.views._today", lambda: TODAY)
+    monkeypatch.setattr("cmt_schools.reports.views.staff_today", lambda: TODAY)
     return TODAY
 
 
@@ -294,7 +295,7 @@ def test_default_term_is_the_current_else_the_latest_started(oak):
     school = oak["school"]
     spring = make_term(school, "Spring 2027", date(2027, 1, 5), date(2027, 3, 26))
     summer = make_term(school, "Summer 2026", date(2026, 4, 13), date(2026, 7, 22))
-    terms = services.terms_of(school.id)
+    terms = scheduling_services.terms_of(school.id, newest_first=True)
     assert [t.name for t in terms] == ["Spring 2027", "Autumn 2026", "Summer 2026"]
     assert services.default_term(terms, date(2026, 11, 1)).id == oak["term"].id
     assert services.default_term(terms, date(2026, 12, 25)).id == oak["term"].id

@@ -12,6 +12,7 @@ from cmt_schools.extensions import db
 from cmt_schools.reports import demo as reports_demo
 from cmt_schools.reports import services
 from cmt_schools.reports.protection import COMPLEMENTARY, SMALL
+from cmt_schools.scheduling import services as scheduling_services
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass, Term
 
 TODAY = date(2026, 11, 22)
@@ -19,7 +20,7 @@ TODAY = date(2026, 11, 22)
 
 def test_the_demo_term_has_both_waves_suppression_and_a_change_worth_reading(app):
     demo = demo_module.seed_demo(password="demo password here", today=TODAY)
-    terms = services.terms_of(demo.school.id)
+    terms = scheduling_services.terms_of(demo.school.id, newest_first=True)
     term = services.default_term(terms, TODAY)
     assert term.first_day <= TODAY <= term.last_day
     summary = services.summarise_term(demo.school, term, today=TODAY)
@@ -76,7 +77,7 @@ def test_the_demo_uses_the_classes_and_term_other_demos_made(app, monkeypatch):
         demo_module, "demo_steps", lambda: [scheduling_demo, runner_demo.seed, reports_demo.seed]
     )
     demo = demo_module.seed_demo(password="demo password here", today=TODAY)
-    terms = services.terms_of(demo.school.id)
+    terms = scheduling_services.terms_of(demo.school.id, newest_first=True)
     assert [t.name for t in terms] == ["Autumn 2026"]  # no second term made
     summary = services.summarise_term(demo.school, terms[0], today=TODAY)
     nine = next(group for group in summary.classes if group.label == "9C")

@@ -26,6 +26,10 @@ from cmt_schools.reports.statistics import (
     whole_percent,
 )
 
+# What the generator's waves should give: worked out exactly, since an item's answer is a
+# rounded normal variable.
+
+
 # ------------------------------------------------------------------ small fixed data sets
 
 

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from cmt_schools.core.services import ServiceError
+from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import SchoolClass
@@ -89,7 +90,7 @@ def test_a_missed_lesson_pushes_the_rest_on_in_order(scheduled_school, missed, t
 
 def test_pushing_on_keeps_clear_of_taught_lessons_and_refuses_past_the_terms(scheduled_school):
     c = scheduled_school.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[2].status = "delivered"  # lesson 3 was taught (as the runner records it)
     db.session.commit()
     services.push_on_from(c.occurrences[1], today=TODAY, user=scheduled_school.teacher)
@@ -181,6 +182,40 @@ def test_a_clash_with_the_same_teachers_other_class_is_warned(scheduled_school):
             today=TODAY,
             user=s.teacher,
         )
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "clashes"),
+    [
+        (time(8, 40), False),  # 08:40-09:30 ends as 9C's lesson begins
+        (time(8, 41), True),
+        (time(10, 19), True),
+        (time(10, 20), False),  # begins as 9C's 09:30-10:20 ends
+    ],
+)
+def test_lessons_back_to_back_with_the_teachers_other_class_do_not_clash(
+    scheduled_school, starts_at, clashes
+):
+    s = scheduled_school
+    other = services.create_class(
+        s.school, name="9C", year_group=9, band_override=None, teacher_id=s.teacher.id, user=s.lead
+    )
+    schedule_class(other, s.teacher, weekdays=(1,), starts_at=time(9, 30))  # 50 minutes
+    tuesday = date(2026, 9, 8)
+
+    def move() -> None:
+        services.move_occurrence(
+            s.reload().occurrences[0], day=tuesday, starts_at=starts_at, today=TODAY, user=s.teacher
+        )
+
+    if clashes:
+        with pytest.raises(services.NeedsConfirmation, match="overlaps 9C"):
+            move()
+        assert s.reload().occurrences[0].scheduled_on == date(2026, 9, 7)
+    else:
+        move()  # no warning to confirm
+        moved = s.reload().occurrences[0]
+        assert (moved.scheduled_on, moved.starts_at) == (tuesday, starts_at)
 
 
 def test_skip_cancel_and_put_back(scheduled_school):
@@ -324,7 +359,7 @@ def test_laying_out_again_keeps_uids_of_lessons_kept(scheduled_school):
 
 def test_the_plan_cannot_be_laid_again_after_a_lesson_is_taught(scheduled_school):
     c = scheduled_school.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[0].status = "delivered"
     db.session.commit()
     with pytest.raises(ServiceError, match="recorded as taught"):
@@ -437,7 +472,7 @@ def test_a_lead_reassigns_a_class_and_archived_classes_leave_the_lists(scheduled
 def test_programme_progress_counts_delivered_scheduled_and_behind(scheduled_school):
     s = scheduled_school
     c = s.reload()
-    services.begin_write()
+    begin_write()
     c.occurrences[0].status = "delivered"
     db.session.commit()
     services.set_occurrence_status(s.reload().occurrences[1], "skip", user=s.teacher)

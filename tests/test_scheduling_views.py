@@ -6,6 +6,8 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from cmt_schools.core.dates import school_today
+from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import Closure, LessonOccurrence, SchoolClass, Term
@@ -23,7 +25,7 @@ def login(app, user):
 def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_lead, make_teacher):
     school = make_school()
     lead, teacher, other = make_lead(school), make_teacher(school), make_teacher(school)
-    today = services.school_today(school)
+    today = school_today(school)
     monday = today - timedelta(days=today.weekday())
     # Term dates around the real today, and a lesson on the first school day of this week.
     services.add_term(
@@ -216,14 +218,14 @@ def test_demo_works_on_any_day_of_the_year(app, make_lead):
     for today in (date(2027, 8, 10), date(2028, 1, 1)):
         db.session.rollback()
         for model in (LessonOccurrence, SchoolClass, Closure, Term):
-            services.begin_write()
+            begin_write()
             db.session.query(model).delete()
             db.session.commit()
         from cmt_schools.scheduling.demo import seed
 
         demo = seed_demo(password="demo pass phrase", today=today)
         if not demo.created:
-            services.begin_write()
+            begin_write()
             seed(demo)
             db.session.commit()
         classes = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain
 
 from flask_login import UserMixin
@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from ..core.dates import utcnow
 from ..extensions import db
 
 NATIONS = {
@@ -41,10 +42,6 @@ DEFAULT_SUPPRESSION_THRESHOLD = 10
 DEFAULT_MIN_WAVE_SIZE = 30
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_TRUSTED_ADULTS = "your class teacher, or any adult at school you trust"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_help_stamp() -> str:

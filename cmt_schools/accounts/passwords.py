@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and the password rules of security.md."""
+"""Password hashing (argon2id) and the password rules: length and commonness, nothing else."""
 
 from __future__ import annotations
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
 from ..audit.services import record_event
+from ..core.dates import known_timezones
 from ..core.services import ServiceError
+from ..core.tokens import hash_token
 from ..database import begin_write
 from ..extensions import db
 from .models import (
@@ -38,7 +38,7 @@ def create_school(name: str, nation: str, *, timezone: str = "Europe/London") ->
         raise ServiceError("Give the school a name of up to 120 characters.", "name")
     if nation not in NATIONS:
         raise ServiceError(f"Nation must be one of: {', '.join(NATIONS)}.", "nation")
-    if timezone not in available_timezones():
+    if timezone not in known_timezones():
         raise ServiceError("Unknown time zone.", "timezone")
     school = School(name=name, nation=nation, timezone=timezone)
     school.support_contacts = [
@@ -130,10 +130,6 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def issue_account_token(
     user: User, purpose: str, *, now: datetime, lifetime: timedelta, issued_by: User
 ) -> str:
@@ -150,7 +146,7 @@ def issue_account_token(
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_hash_token(raw),
+            token_hash=hash_token(raw),
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -178,7 +174,7 @@ def find_valid_token(raw: str, *, now: datetime) -> AccountToken | None:
     if not raw or len(raw) > 100:
         return None
     token = db.session.scalars(
-        select(AccountToken).where(AccountToken.token_hash == _hash_token(raw))
+        select(AccountToken).where(AccountToken.token_hash == hash_token(raw))
     ).first()
     if token is None or token.used_at is not None or _aware(token.expires_at) <= now:
         return None

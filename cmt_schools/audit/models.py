@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User, utcnow
+from ..core.dates import utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # for the annotation only: accounts imports audit, not the reverse
+    from ..accounts.models import User
 
 
 class AuditEvent(db.Model):

@@ -1,9 +1,8 @@
-"""Write to and read the audit log."""
+"""Write to the audit log (the lead reads it on the reports pages)."""
 
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import select
 
 from ..extensions import db
 from .models import AuditEvent
@@ -19,14 +18,3 @@ def record_event(
         "audit: action=%s school=%s user=%s %s", action, school_id, user_id, detail[:300]
     )
     return event
-
-
-def recent_events(school_id: int, limit: int = 200) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.school_id == school_id)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )

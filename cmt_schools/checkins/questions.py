@@ -6,7 +6,7 @@ letter can print them, so what a parent reads is exactly what their child saw.
 Every item is answered 1-5 and may be skipped ("I'd rather not say"). For the six term items
 1-5 run from "never" to "always" (KS2: "not at all" to "all the time"; the last item from
 "awful" to "great"), so higher means more of what the sentence says. The "right now" item
-runs from 1 = very calm to 5 = very wound up. product.md defines the indices built on them.
+runs from 1 = very calm to 5 = very wound up. scoring.py builds the indices on them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How check-in answers become numbers (product.md, Check-ins). Pure functions, no database.
+"""How check-in answers become numbers. Pure functions, no database.
 
 Items are answered 1-5 or skipped. The worry index is the mean of W1 and W2; the
 self-compassion index the mean of C1 and 6 - C2 (C2 is reverse-scored). An index counts
@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 ITEM_MEASURES = ("w1", "w2", "c1", "c2", "s1", "g1", "right_now")
-INDEX_MEASURES = ("worry", "self_compassion")
 
 
 def to_percent_scale(mean_1_to_5: float) -> float:

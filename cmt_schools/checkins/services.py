@@ -10,13 +10,11 @@ while the released figures remain.
 
 from __future__ import annotations
 
-import calendar
 import random
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -41,6 +39,7 @@ from ..accounts.models import (
     User,
 )
 from ..audit.services import record_event
+from ..core.dates import months_before, school_today
 from ..core.services import ServiceError
 from ..database import autocommit_connection, begin_write
 from ..extensions import db
@@ -100,25 +99,7 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
-def school_today(school: School, now: datetime) -> date:
-    try:
-        zone = ZoneInfo(school.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Europe/London")
-    return now.astimezone(zone).date()
-
-
 # ---------------------------------------------------------------- staff: opening and closing
-
-
-def classes_for(user: User) -> list[SchoolClass]:
-    """The classes a member of staff may open check-ins for: a teacher's own, a lead's school."""
-    statement = select(SchoolClass).where(
-        SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(False)
-    )
-    if user.role != "lead":
-        statement = statement.where(SchoolClass.teacher_id == user.id)
-    return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
 
 
 def open_checkin(
@@ -851,13 +832,6 @@ class PurgeReport:
     cutoff: date
     checkins: int
     answer_sets_deleted: int
-
-
-def months_before(day: date, months: int) -> date:
-    index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def purge_expired_answers(*, today: date, now: datetime) -> list[PurgeReport]:

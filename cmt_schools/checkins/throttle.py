@@ -4,8 +4,8 @@ The choice, and why:
 - Only *wrong* codes count (the limit is deducted when the answer is "no such code"), so a
   class typing the right code from the board is never slowed down.
 - The count is kept per network address, because that is what a guesser cannot easily
-  change. But a whole school shares one address, and security.md says nothing about a
-  pupil's request is written to rate-limit storage. So the limiter never sees the address:
+  change. But a whole school shares one address, and nothing about a pupil's request
+  may be written to rate-limit storage (docs/privacy.md). So the limiter never sees the address:
   its key is an HMAC of the address under a secret that changes every day (derived from the
   app's secret key), cut to 16 hex digits. Redis (or memory) holds only that; without the
   app's secret it cannot be turned back into an address, and keys from different days

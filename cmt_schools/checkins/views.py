@@ -12,7 +12,6 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import (
@@ -37,10 +36,12 @@ from wtforms.validators import ValidationError
 from ..accounts.models import School
 from ..core import errors
 from ..core.access import PUBLIC, STAFF, allow
+from ..core.dates import school_zone
 from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db, limiter
+from ..scheduling.services import classes_for
 from . import device, questions, services
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .guard import PUPIL_ENDPOINTS
@@ -112,11 +113,7 @@ def _checkin_or_404(checkin_id: int) -> CheckIn:
 
 def _local_time(checkin: CheckIn, moment: datetime) -> str:
     school = db.session.get(School, checkin.school_id)
-    try:
-        zone = ZoneInfo(school.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Europe/London")
-    local = services.aware(moment).astimezone(zone)
+    local = services.aware(moment).astimezone(school_zone(school.timezone))
     return local.strftime("%-d %b %Y, %H:%M")
 
 
@@ -147,7 +144,7 @@ def index():
 @bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
 @allow(*STAFF)
 def open_checkin():
-    classes = services.classes_for(current_user)
+    classes = classes_for(current_user)
     form = OpenCheckInForm()
     form.class_id.choices = choices(
         (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes
@@ -477,7 +474,7 @@ def _closed(checkin: services.PupilCheckIn):
     return _pupil_page("closed.html", 410, help=_help(checkin), band=checkin.band)
 
 
-# Every pupil of a school and band sees the very same closing screen (security.md), and a
+# Every pupil of a school and band sees the very same closing screen (docs/privacy.md), and a
 # whole school can finish within a minute, so each one is rendered once and kept. The key
 # holds the help contacts themselves: a lead's edit shows on the next pupil's screen.
 CLOSING_PAGES_KEPT = 256

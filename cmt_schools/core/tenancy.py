@@ -17,10 +17,6 @@ from ..extensions import db
 T = TypeVar("T")
 
 
-def current_school_id() -> int:
-    return current_user.school_id
-
-
 def get_owned_or_404(model: type[T], object_id: object, *, teacher_owned: bool = False) -> T:
     """Load `model` by primary key if it belongs to the current user's school, else 404.
 

@@ -27,7 +27,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 @dataclass(frozen=True)
 class BandRules:
-    """What a band's lessons must respect (product.md, The curriculum)."""
+    """What a band's lessons must respect: lengths, breathing counts, reading level."""
 
     key: str
     name: str

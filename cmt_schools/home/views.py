@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..core.access import PUBLIC, STAFF, allow
+from ..core.dates import school_today
 from ..extensions import db
 from ..onboarding.services import setup_incomplete
 from ..scheduling import services as scheduling
@@ -32,7 +33,7 @@ def index():
 def dashboard():
     """The teacher's "this week and next": what to teach, when, and where to find it."""
     user = current_user._get_current_object()
-    today = scheduling.school_today(user.school)
+    today = school_today(user.school)
     first, last = scheduling.week_window(today)
     lessons = scheduling.lessons_between(user, first, last)
     calendar = scheduling.load_calendar(user.school)

@@ -20,7 +20,7 @@ from ..audit.models import AuditEvent
 from ..audit.services import record_event
 from ..checkins.models import KINDS, AnswerSet, CheckIn, ReleasedFigure
 from ..checkins.results import effective_threshold
-from ..checkins.services import months_before
+from ..core.dates import months_after, months_before
 from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
@@ -55,10 +55,6 @@ def data_counts(school_id: int) -> list[tuple[str, int]]:
         ("Pupil answer sets (raw answers)", answer_sets),
         ("Audit log events", _count(AuditEvent, AuditEvent.school_id == school_id)),
     ]
-
-
-def months_after(day: date, months: int) -> date:
-    return months_before(day, -months)
 
 
 @dataclass(frozen=True)
@@ -154,6 +150,82 @@ def export_filename(school: School, today: date) -> str:
     return f"cmt-data-{slug}-{today.isoformat()}.zip"
 
 
+def _checkin_files(
+    checkins: list[CheckIn], class_names: dict[int, str], threshold: int
+) -> dict[str, bytes]:
+    """checkins.csv, and checkin_released_figures.csv with the released figures of those at
+    the threshold only (the threshold in force, never below the one each was released under)."""
+    session = db.session
+
+    def totals_shown(check_in: CheckIn) -> bool:
+        floor = effective_threshold(check_in.release, threshold)
+        return check_in.answer_count is not None and check_in.answer_count >= floor
+
+    files = {}
+    files["checkins.csv"] = _csv(
+        [
+            "id",
+            "class_id",
+            "class",
+            "kind",
+            "band",
+            "opened_on",
+            "closed_at",
+            "answer_count",
+            "protection",
+            "totals",
+        ],
+        [
+            (
+                c.id,
+                c.class_id,
+                class_names.get(c.class_id, ""),
+                KINDS.get(c.kind, c.kind),
+                c.band,
+                c.opened_on,
+                c.closed_at,
+                c.answer_count,
+                c.release.protection if c.release else "",
+                "included"
+                if totals_shown(c)
+                else "not final yet"
+                if c.answer_count is None
+                else f"withheld: fewer than {threshold} answers",
+            )
+            for c in checkins
+        ],
+    )
+    shown = [c.id for c in checkins if totals_shown(c)]
+    files["checkin_released_figures.csv"] = _csv(
+        ["check_in_id", "measure", "statistic", "value", "figure", "noise_sd"],
+        [
+            (
+                f.check_in_id,
+                f.measure,
+                f.statistic,
+                f.value,
+                round(f.numerator / f.weight, 4),
+                round(f.noise_sd, 4),
+            )
+            for f in (
+                session.scalars(
+                    select(ReleasedFigure)
+                    .where(ReleasedFigure.check_in_id.in_(shown))
+                    .order_by(
+                        ReleasedFigure.check_in_id,
+                        ReleasedFigure.measure,
+                        ReleasedFigure.statistic,
+                        ReleasedFigure.value,
+                    )
+                )
+                if shown
+                else []
+            )
+        ],
+    )
+    return files
+
+
 def export_school_data(school: School, *, lead: User, today: date) -> bytes:
     """A ZIP of CSVs holding all the school's data, check-ins as group totals only.
 
@@ -181,10 +253,6 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
         )
     )
     threshold = school.suppression_threshold
-
-    def totals_shown(check_in: CheckIn) -> bool:
-        floor = effective_threshold(check_in.release, threshold)
-        return check_in.answer_count is not None and check_in.answer_count >= floor
 
     files: dict[str, bytes] = {}
     files["school.csv"] = _csv(
@@ -318,67 +386,7 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
             )
         ],
     )
-    files["checkins.csv"] = _csv(
-        [
-            "id",
-            "class_id",
-            "class",
-            "kind",
-            "band",
-            "opened_on",
-            "closed_at",
-            "answer_count",
-            "protection",
-            "totals",
-        ],
-        [
-            (
-                c.id,
-                c.class_id,
-                class_names.get(c.class_id, ""),
-                KINDS.get(c.kind, c.kind),
-                c.band,
-                c.opened_on,
-                c.closed_at,
-                c.answer_count,
-                c.release.protection if c.release else "",
-                "included"
-                if totals_shown(c)
-                else "not final yet"
-                if c.answer_count is None
-                else f"withheld: fewer than {threshold} answers",
-            )
-            for c in checkins
-        ],
-    )
-    shown = [c.id for c in checkins if totals_shown(c)]
-    files["checkin_released_figures.csv"] = _csv(
-        ["check_in_id", "measure", "statistic", "value", "figure", "noise_sd"],
-        [
-            (
-                f.check_in_id,
-                f.measure,
-                f.statistic,
-                f.value,
-                round(f.numerator / f.weight, 4),
-                round(f.noise_sd, 4),
-            )
-            for f in (
-                session.scalars(
-                    select(ReleasedFigure)
-                    .where(ReleasedFigure.check_in_id.in_(shown))
-                    .order_by(
-                        ReleasedFigure.check_in_id,
-                        ReleasedFigure.measure,
-                        ReleasedFigure.statistic,
-                        ReleasedFigure.value,
-                    )
-                )
-                if shown
-                else []
-            )
-        ],
-    )
+    files.update(_checkin_files(checkins, class_names, threshold))
     files["setup_checklist.csv"] = _csv(
         ["item", "done_on", "ticked_by_id", "ticked_at"],
         [

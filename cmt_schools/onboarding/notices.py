@@ -115,7 +115,7 @@ def answer_set_fields(table: Table | None = None) -> list[StoredField]:
     return [StoredField(name, ANSWER_SET_FIELDS[name]) for name in columns]
 
 
-# Said plainly in every notice: what a check-in never stores (security.md).
+# Said plainly in every notice: what a check-in never stores (docs/privacy.md).
 NEVER_STORED_ADULTS = (
     "the pupil's name, or anything else that says who they are",
     "a staff or pupil account: pupils do not sign in",

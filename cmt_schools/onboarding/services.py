@@ -312,8 +312,3 @@ def months_in_words(months: int) -> str:
         years = months // 12
         return f"{months} months ({years} year{'' if years == 1 else 's'})"
     return f"{months} month{'' if months == 1 else 's'}"
-
-
-def long_date(day: date | None) -> str:
-    """3 March 2026."""
-    return f"{day.day} {day:%B %Y}" if day else ""

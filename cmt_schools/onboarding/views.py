@@ -3,9 +3,6 @@ data page (export and deletion)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +19,7 @@ from flask_login import current_user, logout_user
 from ..accounts.models import School
 from ..accounts.views import form_errors_from
 from ..core.access import LEAD, PUBLIC, STAFF, allow, require_recent_login
+from ..core.dates import staff_today
 from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..extensions import db
@@ -40,14 +38,7 @@ add_nav_item("onboarding.help_index", "Help", ("teacher", "lead"))
 def _links() -> dict:
     return {
         "months_in_words": services.months_in_words,
-        "long_date": services.long_date,
     }
-
-
-def _today() -> date:
-    """Today at the signed-in user's school (a tick at 00:30 in London is not "tomorrow")."""
-    zone = current_user.school.timezone if current_user.is_authenticated else "Europe/London"
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 # ---------------------------------------------------------------- the checklist
@@ -59,7 +50,7 @@ def _tick_forms(errors_for: str | None = None, form: TickForm | None = None) -> 
         if item == errors_for and form is not None:
             tick_form = form
         else:
-            tick_form = TickForm(prefix=item, formdata=None, data={"done_on": _today()})
+            tick_form = TickForm(prefix=item, formdata=None, data={"done_on": staff_today()})
         tick_form.done_on.label.text = label
         forms[item] = tick_form
     return forms
@@ -95,7 +86,7 @@ def tick(item: str):
                 item,
                 done_on=form.done_on.data,
                 lead=current_user,
-                today=_today(),
+                today=staff_today(),
             )
         except ServiceError as error:
             db.session.rollback()
@@ -131,7 +122,7 @@ def _document(kind: str) -> Response:
     html = render_template(
         template,
         school=school,
-        today=_today(),
+        today=staff_today(),
         author=current_user,
         questions=services.letter_questions(),
         scales=services.letter_answer_scales(),
@@ -247,7 +238,7 @@ def data_privacy():
         "onboarding/data_privacy.html",
         school=school,
         counts=data.data_counts(school.id),
-        retention=data.retention_status(school, today=_today()),
+        retention=data.retention_status(school, today=staff_today()),
         defaults=services.privacy_defaults(),
     )
 
@@ -257,7 +248,7 @@ def data_privacy():
 @require_recent_login
 def export_data():
     school = current_user.school
-    today = _today()
+    today = staff_today()
     archive = data.export_school_data(school, lead=current_user, today=today)
     response = Response(archive, mimetype="application/zip")
     response.headers["Content-Disposition"] = (

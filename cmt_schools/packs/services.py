@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import re
-import threading
 import time as clock
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from ..accounts.models import School
+from ..core.dates import long_date, short_date
 from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import BAND_RULES, Lesson, Worksheet
@@ -60,14 +60,6 @@ RENDER_BUDGET_SECONDS = {"lesson": 2.0, "term": 10.0}
 # Occurrences a term pack prints: cancelled and skipped lessons are not taught.
 PRINTED_STATUSES = ("scheduled", "delivered")
 TEMPLATES = {"lesson": "print/lesson_pack.html", "term": "print/term_pack.html"}
-
-_render_count = 0
-_render_count_lock = threading.Lock()
-
-
-def render_count() -> int:
-    """How many packs this process has rendered (not served from the cache); for tests."""
-    return _render_count
 
 
 class PackRefused(ServiceError):
@@ -267,13 +259,10 @@ def _cached_render(pack: PackInput) -> bytes:
 
 
 def _render(pack: PackInput) -> bytes:
-    global _render_count
     started = clock.perf_counter()
     html = pack_html(pack)
     pdf = rendering.render_pdf(html)
     elapsed = clock.perf_counter() - started
-    with _render_count_lock:
-        _render_count += 1
     budget = RENDER_BUDGET_SECONDS[pack.kind]
     if elapsed > budget:
         current_app.logger.warning(
@@ -404,14 +393,6 @@ def text_blocks(text: str) -> list[tuple[str, str | list[str]]]:
 
 def screen_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def short_date(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def clock_time(moment: time) -> str:

@@ -304,9 +304,5 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
-def format_day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def week_label(week: date) -> str:
     return f"{week.day} {week:%b}"

@@ -251,17 +251,6 @@ class TermSummary:
 # ------------------------------------------------------------------ terms
 
 
-def terms_of(school_id: int) -> list[Term]:
-    """The school's terms, newest first."""
-    return list(
-        db.session.scalars(
-            select(Term)
-            .where(Term.school_id == school_id)
-            .order_by(Term.first_day.desc(), Term.id.desc())
-        )
-    )
-
-
 def default_term(terms: list[Term], today: date) -> Term | None:
     """The term today falls in; else the most recent that has started; else the next."""
     for term in terms:

@@ -2,8 +2,8 @@
 
 Each pupil has a leaning (a normal draw) and each item adds its own noise; the answer is
 the nearest whole number from 1 to 5. Because an item's answer depends only on a normal
-variable, its expected value can be worked out exactly (`expected_item`), so tests know
-the true change they should find.
+variable, its expected value can be worked out exactly, so tests know the true change they
+should find (tests/test_reports_statistics.py works it out).
 """
 
 from __future__ import annotations

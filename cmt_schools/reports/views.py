@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -10,8 +10,10 @@ from flask_login import current_user
 
 from ..checkins.services import finalise_due_checkins
 from ..core.access import LEAD, allow
+from ..core.dates import staff_today
 from ..core.navigation import add_nav_item
 from ..packs.rendering import render_pdf
+from ..scheduling.services import terms_of
 from . import exports, services
 from .charts import trend_chart
 from .forms import AuditPageForm, TermChoiceForm
@@ -50,15 +52,11 @@ def audit_action(action: str) -> str:
     return AUDIT_ACTIONS.get(action, action)
 
 
-def _today() -> date:
-    return date.today()
-
-
 def _chosen_term(terms):
     """The term named by ?term=, or the default one. Unknown or another school's: 404."""
     raw = request.args.get("term")
     if raw is None or raw == "":
-        return services.default_term(terms, _today())
+        return services.default_term(terms, staff_today())
     term = services.find_term(current_user.school_id, raw)
     if term is None:
         abort(404)
@@ -66,7 +64,7 @@ def _chosen_term(terms):
 
 
 def _summary_or_404():
-    terms = services.terms_of(current_user.school_id)
+    terms = terms_of(current_user.school_id, newest_first=True)
     term = _chosen_term(terms)
     if term is None:
         abort(404)
@@ -76,7 +74,7 @@ def _summary_or_404():
 def _summarise(term) -> services.TermSummary:
     # Check-ins past their closing time get their release first, so the summary counts them.
     finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
-    return services.summarise_term(current_user.school, term, today=_today())
+    return services.summarise_term(current_user.school, term, today=staff_today())
 
 
 def _charts(summary: services.TermSummary) -> dict:
@@ -103,7 +101,7 @@ def _context(summary: services.TermSummary) -> dict:
 @bp.route("/term-summary")
 @allow(LEAD)
 def term_summary():
-    terms = services.terms_of(current_user.school_id)
+    terms = terms_of(current_user.school_id, newest_first=True)
     term = _chosen_term(terms)
     form = TermChoiceForm(terms, term)
     if term is None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..core.access import STAFF, allow
+from ..core.dates import staff_today
 from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import Lesson
@@ -17,13 +15,6 @@ from . import services
 from .forms import RecordDeliveryForm
 
 bp = Blueprint("runner", __name__)
-
-# Schools are in the UK: "today" is the school's day, not the server's (often UTC).
-SCHOOL_TIMEZONE = ZoneInfo("Europe/London")
-
-
-def _today() -> date:
-    return datetime.now(SCHOOL_TIMEZONE).date()
 
 
 def _viewer() -> services.Viewer:
@@ -67,7 +58,7 @@ def _record_form(occurrence: LessonOccurrence, lesson: Lesson) -> RecordDelivery
         }
     else:
         data = {
-            "delivered_on": min(occurrence.scheduled_on, _today()),
+            "delivered_on": min(occurrence.scheduled_on, staff_today()),
             "minutes_taken": occurrence.minutes,
             "outcomes": ["taught"] * len(lesson.steps),
         }
@@ -101,7 +92,7 @@ def _render_presenter(
         pupil_url=pupil_url,
         leave_url=leave_url,
         plan_url=url_for("curriculum.lesson", band=lesson.band, slug=lesson.slug),
-        today=_today(),
+        today=staff_today(),
     ), status
 
 
@@ -147,7 +138,7 @@ def record(occurrence_id: int):
                 minutes_taken=form.minutes_taken.data,
                 outcomes=[entry.data for entry in form.outcomes],
                 note=form.note.data,
-                today=_today(),
+                today=staff_today(),
             )
         except LookupError:
             abort(404)

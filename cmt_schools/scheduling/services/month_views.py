@@ -1,0 +1,128 @@
+"""What the calendar pages show: lessons in a window, month grids, the term to show."""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ...accounts.models import User
+from ...core.dates import months_between
+from ...extensions import db
+from ..models import LessonOccurrence, SchoolClass
+from .calendar import Period, SchoolCalendar
+
+
+def week_window(today: date) -> tuple[date, date]:
+    """Monday of this week to Sunday of next week."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=13)
+
+
+def lessons_between(
+    user: User, first: date, last: date, *, class_id: int | None = None, own_only: bool = True
+) -> list[LessonOccurrence]:
+    """The user's lessons (or, for `own_only=False`, the school's) from `first` to `last`,
+    in date and time order, archived classes left out."""
+    statement = (
+        select(LessonOccurrence)
+        .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
+        .where(
+            LessonOccurrence.school_id == user.school_id,
+            SchoolClass.archived.is_(False),
+            LessonOccurrence.scheduled_on.between(first, last),
+        )
+        .order_by(LessonOccurrence.scheduled_on, LessonOccurrence.starts_at, SchoolClass.name)
+    )
+    if own_only:
+        statement = statement.where(SchoolClass.teacher_id == user.id)
+    if class_id is not None:
+        statement = statement.where(SchoolClass.id == class_id)
+    return list(db.session.scalars(statement))
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    term: Period | None
+    closure: Period | None
+    bank_holiday: str | None
+    lessons: list[LessonOccurrence]
+
+    @property
+    def is_weekend(self) -> bool:
+        return self.day.weekday() >= 5
+
+    @property
+    def is_school_day(self) -> bool:
+        return (
+            not self.is_weekend
+            and self.term is not None
+            and not self.closure
+            and not self.bank_holiday
+        )
+
+
+@dataclass
+class MonthGrid:
+    year: int
+    month: int
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def title(self) -> str:
+        return date(self.year, self.month, 1).strftime("%B %Y")
+
+
+def month_grid(
+    calendar: SchoolCalendar, year: int, month: int, occurrences: Iterable[LessonOccurrence]
+) -> MonthGrid:
+    """A Monday-first month grid with terms, closures, bank holidays and lessons per day."""
+    by_day: dict[date, list[LessonOccurrence]] = {}
+    for occurrence in occurrences:
+        by_day.setdefault(occurrence.scheduled_on, []).append(occurrence)
+    weeks = []
+    for week in calendar_module.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [
+                CalendarDay(
+                    day=day,
+                    in_month=day.month == month,
+                    term=calendar.term_for(day),
+                    closure=calendar.closure_for(day),
+                    bank_holiday=calendar.bank_holiday(day),
+                    lessons=sorted(by_day.get(day, []), key=lambda o: o.starts_at),
+                )
+                for day in week
+            ]
+        )
+    return MonthGrid(year, month, weeks)
+
+
+def term_to_show(
+    calendar: SchoolCalendar, today: date, term_id: int | None = None
+) -> Period | None:
+    """The term asked for, else the one under way, else the next, else the last."""
+    if term_id is not None:
+        return next((t for t in calendar.terms if t.id == term_id), None)
+    current = calendar.term_for(today)
+    if current:
+        return current
+    upcoming = [t for t in calendar.terms if t.first_day > today]
+    if upcoming:
+        return upcoming[0]
+    return calendar.terms[-1] if calendar.terms else None
+
+
+def term_calendar(
+    calendar: SchoolCalendar, term: Period, occurrences: Iterable[LessonOccurrence]
+) -> list[MonthGrid]:
+    occurrences = list(occurrences)
+    return [
+        month_grid(calendar, year, month, occurrences)
+        for year, month in months_between(term.first_day, term.last_day)
+    ]
