@@ -66,11 +66,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cmt_schools.checkins import release as rel  # noqa: E402
+from cmt_schools.checkins.figures import ReleasedCheckIn  # noqa: E402
 from cmt_schools.checkins.release import (  # noqa: E402
     ITEM_VALUES,
     LEVELS,
     ProtectionLevel,
-    ReleasedCheckIn,
     Statistic,
 )
 from cmt_schools.reports import synthetic  # noqa: E402

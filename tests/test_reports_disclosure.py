@@ -28,9 +28,10 @@ from sqlalchemy import select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.accounts.models import User
+from cmt_schools.checkins.figures import ReleasedCheckIn
 from cmt_schools.checkins.models import CheckIn, ReleasedFigure
 from cmt_schools.checkins.release import Figure as ReleasedValue
-from cmt_schools.checkins.release import ReleasedCheckIn, Statistic
+from cmt_schools.checkins.release import Statistic
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.reports import exports, services, synthetic

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmt_schools.checkins import release
-from cmt_schools.checkins.release import Noise, ReleasedCheckIn
+from cmt_schools.checkins.figures import Noise, ReleasedCheckIn
 from cmt_schools.checkins.scoring import self_compassion_index, tally, worry_index
 from cmt_schools.reports import synthetic
 from cmt_schools.reports.statistics import (

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from ..core.services import ServiceError
 from ..extensions import db
 from . import questions
+from .figures import ReleasedCheckIn
 from .models import CheckIn, CheckInRelease, ReleasedFigure
-from .release import INDICES, Figure, ReleasedCheckIn, Statistic
+from .release import INDICES, Figure, Statistic
 
 
 @dataclass

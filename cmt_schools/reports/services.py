@@ -30,9 +30,10 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import School, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
+from ..checkins.figures import ReleasedCheckIn
 from ..checkins.models import CheckIn, CheckInRelease, ReleasedFigure
 from ..checkins.release import Figure as ReleasedValue
-from ..checkins.release import ReleasedCheckIn, Statistic
+from ..checkins.release import Statistic
 from ..database import begin_write
 from ..extensions import db
 from ..runner.models import Delivery, DeliveryStep

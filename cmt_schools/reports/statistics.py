@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from ..checkins.release import Moments
+from ..checkins.figures import Moments
 
 __all__ = ["Change", "Moments", "compare_waves", "student_t_quantile", "whole_percent"]
 
