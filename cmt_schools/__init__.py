@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Defaults, load_or_create_secret_key, normalise_database_url
+from .core.paths import bundled_folder
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,8 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=str(bundled_folder("templates")),
+        static_folder=str(bundled_folder("static")),
     )
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -45,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, limiter, migrate
 
     init_database(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    migrate.init_app(app, db, directory=str(bundled_folder("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -53,8 +54,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .core.access import init_access
     from .core.errors import init_errors
     from .core.headers import init_headers
+    from .core.inputs import init_inputs
     from .core.navigation import init_navigation
 
+    init_inputs(app)  # bounded id converters before any route; input checks before all else
     init_sessions(app)  # session timeouts run before the access check
     init_access(app)
     init_headers(app)
@@ -89,6 +92,14 @@ def _finish_config(app: Flask) -> None:
     if config["LOCAL_DEVELOPMENT"]:
         config["SESSION_COOKIE_SECURE"] = False
     config["RATELIMIT_ENABLED"] = config.get("RATELIMIT_ENABLED", True)
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss", "valkey")):
+        # A Redis that stops answering must not hold every sign-in and join up for long.
+        timeout = float(config["RATELIMIT_STORAGE_TIMEOUT"])
+        config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
     if config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(config["PROXY_FIX_X_FOR"]), x_proto=1)
     if not app.debug:
