@@ -4,7 +4,6 @@ The attacker and their victims share one network here, as a school does behind i
 every request below comes from the same REMOTE_ADDR unless it says otherwise.
 """
 
-# ruff: noqa: F811 - pytest fixtures imported from checkins_fixtures are used as arguments
 from __future__ import annotations
 
 import pytest

@@ -301,12 +301,15 @@ def _questions_page(
 @csrf.exempt  # the form checks its own token, so an expired one keeps the answers (below)
 def join_code(code: str):
     code = services.normalise_code(code)
-    if request.method == "POST":
-        if current_app.config["WTF_CSRF_ENABLED"] and _form_token_is_valid(code):
-            # A form this code's page gave out cannot be a guess: its sender opened the
-            # page, which the throttle guards. So it is not throttled, and a school whose
-            # shared address ran into the limit can still send the forms its pupils have open.
-            return _submit(code, _now(), token_is_valid=True)
+    if (
+        request.method == "POST"
+        and current_app.config["WTF_CSRF_ENABLED"]
+        and _form_token_is_valid(code)
+    ):
+        # A form this code's page gave out cannot be a guess: its sender opened the
+        # page, which the throttle guards. So it is not throttled, and a school whose
+        # shared address ran into the limit can still send the forms its pupils have open.
+        return _submit(code, _now(), token_is_valid=True)
     return _look_up_code(code)
 
 
