@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Defaults, load_or_create_secret_key, normalise_database_url
@@ -105,6 +106,11 @@ def _finish_config(app: Flask) -> None:
     if not app.debug:
         logging.getLogger("cmt_schools").setLevel(logging.INFO)
         app.logger.setLevel(logging.INFO)
+    # Flask-Limiter says when its storage stops answering and it counts in memory instead;
+    # its logger has no handler of its own, so it writes where the app's log goes.
+    limiter_logger = logging.getLogger("flask-limiter")
+    if not any(type(h) is not logging.NullHandler for h in limiter_logger.handlers):
+        limiter_logger.addHandler(default_handler)
 
 
 # Features in dependency order (style.md): each may use those before it, never after.
