@@ -74,6 +74,8 @@ def handle_http_exception(error: HTTPException):
     status = error.code or 500
     if status == 429:
         current_app.logger.warning("security: rate limit hit endpoint=%s", request.endpoint)
+    if getattr(error, "title", None):  # the app's own refusals say what was wrong
+        return render_error(status, error.title, error.description)
     return render_error(status if status in MESSAGES else 400 if status < 500 else 500)
 
 

@@ -78,21 +78,25 @@ class SecurityHeadersEverywhere:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        started = []
+
         def start_with_headers(status, headers, exc_info=None):
             present = {name.lower() for name, _ in headers}
             if "content-security-policy" not in present:
                 headers = list(headers)
                 headers += [(n, v) for n, v in FALLBACK_HEADERS if n.lower() not in present]
+            started.append(status)
             return start_response(status, headers, exc_info)
 
         try:
             return self.wsgi_app(environ, start_with_headers)
         except Exception:
             logging.getLogger("cmt_schools").exception("a request failed outside the app")
+            # exc_info only if the app had started a response: it lets the server replace it.
             start_with_headers(
                 "500 Internal Server Error",
                 [("Content-Type", "text/html; charset=utf-8")],
-                sys.exc_info(),
+                sys.exc_info() if started else None,
             )
             return [_FALLBACK_BODY]
 

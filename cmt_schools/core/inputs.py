@@ -32,14 +32,17 @@ _TEXT_WITHOUT_CONTROLS = r"[^/\x00-\x1f\x7f-\x9f]"
 
 
 class UnusableCharacters(BadRequest):
+    title = "Some text could not be used"
     description = (
         "Part of what you sent has a control character in it: an invisible character that "
-        "some programs add when text is copied. Please type that text again and send it."
+        "some programs add when text is copied. Nothing was saved. Please go back, type "
+        "that text again and send it."
     )
 
 
 class UnexpectedFile(BadRequest):
-    description = "This form does not take files. Please go back and send it without one."
+    title = "This form does not take files"
+    description = "Nothing was saved. Please go back and send the form without a file."
 
 
 def parse_id(raw: object) -> int | None:
