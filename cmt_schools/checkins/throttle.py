@@ -30,7 +30,6 @@ import logging
 import time
 
 from flask import Response, current_app, g, request, session
-from flask_login import current_user
 
 from ..core.network import hashed_client_network
 from ..extensions import limiter
@@ -123,16 +122,18 @@ def remember_where_staff_are(response: Response) -> Response:
     Written to storage once per half hour per session and network, so a teacher's pages
     cost nothing more.
     """
-    if "_user_id" not in session:  # pupils and signed-out visitors: nothing to note
+    if response.status_code >= 400 or "_user_id" not in session:  # pupils, visitors, errors
         return response
-    if not current_user.is_authenticated or not getattr(current_user, "school_id", None):
+    user = g.get("_login_user")  # only a user this request has loaded: never a query here
+    school_id = getattr(user, "school_id", None) if getattr(user, "is_authenticated", 0) else None
+    if not school_id:
         return response
     network = hashed_client_network("staff")
     stamp = int(time.time() // STAFF_NETWORK_REFRESH_SECONDS)
     if session.get("staff_network") == [network, stamp]:
         return response
     try:
-        _storage().incr(_staff_network_key(current_user.school_id), STAFF_NETWORK_SECONDS)
+        _storage().incr(_staff_network_key(school_id), STAFF_NETWORK_SECONDS)
     except Exception as error:
         logger.warning("join throttle: could not note a staff network (%s)", type(error).__name__)
         return response

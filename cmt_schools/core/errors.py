@@ -66,7 +66,9 @@ def render_error(status: int, title: str | None = None, message: str | None = No
         # a plain page still tells the user what happened.
         current_app.logger.warning("error page fell back to plain (%s)", type(error).__name__)
         rollback_quietly()
-        page = render_template("errors/plain.html", status=status, title=title, message=message)
+        # Straight from Jinja: render_template's context processors would load the user too.
+        plain = current_app.jinja_env.get_template("errors/plain.html")
+        page = plain.render(status=status, title=title, message=message)
     return page, status
 
 
