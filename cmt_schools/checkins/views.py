@@ -464,8 +464,7 @@ PUPIL_ERRORS = {
     500: ("Sorry, something went wrong", "It was not your fault. Please try again in a moment."),
     503: (
         "Check-ins are not working just now",
-        "It was not your fault, and nothing was saved. Please tell your teacher, and try "
-        "again later.",
+        "It was not your fault. Please tell your teacher, and try again later.",
     ),
 }
 
