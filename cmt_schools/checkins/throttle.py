@@ -120,22 +120,20 @@ def remember_where_staff_are(response: Response) -> Response:
     """after_request: note that this network is the signed-in staff member's school's.
 
     Written to storage once per half hour per session and network, so a teacher's pages
-    cost nothing more.
+    cost nothing more. Never fails the response it is given.
     """
     if response.status_code >= 400 or "_user_id" not in session:  # pupils, visitors, errors
-        return response
-    user = g.get("_login_user")  # only a user this request has loaded: never a query here
-    school_id = getattr(user, "school_id", None) if getattr(user, "is_authenticated", 0) else None
-    if not school_id:
         return response
     network = hashed_client_network("staff")
     stamp = int(time.time() // STAFF_NETWORK_REFRESH_SECONDS)
     if session.get("staff_network") == [network, stamp]:
         return response
     try:
-        _storage().incr(_staff_network_key(school_id), STAFF_NETWORK_SECONDS)
+        user = g.get("_login_user")  # the user this request loaded (Flask-Login keeps it here)
+        school_id = getattr(user, "school_id", None) if user and user.is_authenticated else None
+        if school_id:
+            _storage().incr(_staff_network_key(school_id), STAFF_NETWORK_SECONDS)
+            session["staff_network"] = [network, stamp]
     except Exception as error:
         logger.warning("join throttle: could not note a staff network (%s)", type(error).__name__)
-        return response
-    session["staff_network"] = [network, stamp]
     return response

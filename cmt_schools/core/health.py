@@ -183,8 +183,11 @@ def report_unwritable(error: BaseException) -> None:
 def _on_database_error(context) -> None:
     # Services that catch database errors themselves (a pupil's "not saved, try again")
     # log only the kind of error; the operator still learns why from here.
-    if is_storage_unwritable(context.original_exception):
-        report_unwritable(context.original_exception)
+    try:
+        if is_storage_unwritable(context.original_exception):
+            report_unwritable(context.original_exception)
+    except Exception:  # outside the app (no app context): the error speaks for itself
+        return
 
 
 def init_health() -> None:
