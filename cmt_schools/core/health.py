@@ -123,17 +123,35 @@ def _advice(part: str, state: str) -> str:
         )
     if part == "database" and state == UNREACHABLE:
         return "nothing can be loaded or saved; check DATABASE_URL and the database server"
-    return _write_advice()
+    if part == "database" and sqlite_file() is None:
+        return (
+            "PostgreSQL takes no writes (a read-only replica?); point DATABASE_URL at the primary"
+        )
+    folder = sqlite_file().parent if part == "database" else Path(current_app.instance_path)
+    return _write_advice(folder)
 
 
-def _write_advice() -> str:
-    database = sqlite_file()
-    folder = database.parent if database is not None else Path(current_app.instance_path)
+def _write_advice(folder: Path) -> str:
     return (
         f"{folder} cannot be written by this process (uid {os.geteuid()}); make it writable "
         "by the user the app runs as, or set CMT_INSTANCE_PATH / DATABASE_URL to a place "
         "that is"
     )
+
+
+def _unwritable_folder(error: BaseException) -> Path:
+    """The folder a failed write was for: the one the error names, else the database's
+    (if that is what cannot be written), else the instance folder."""
+    where = getattr(error, "filename", None)
+    if where:
+        path = Path(where)
+        while not path.is_dir() and path.parent != path:
+            path = path.parent
+        return path
+    database = sqlite_file()
+    if database is not None and not _writable(database.parent):
+        return database.parent
+    return Path(current_app.instance_path)
 
 
 # ---------------------------------------------------------------- failures to write
@@ -177,7 +195,11 @@ def report_unwritable(error: BaseException) -> None:
     if now - _last_logged[0] < _LOG_EVERY_SECONDS:
         return
     _last_logged[0] = now
-    logger.error("storage is read-only (%s): %s", type(error).__name__, _write_advice())
+    if getattr(error, "sqlstate", None) in _READ_ONLY_SQLSTATES:
+        advice = _advice("database", READ_ONLY)
+    else:
+        advice = _write_advice(_unwritable_folder(error))
+    logger.error("storage is read-only (%s): %s", type(error).__name__, advice)
 
 
 def _on_database_error(context) -> None:
