@@ -9,6 +9,7 @@ permission taken away (as anyone else).
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from cmt_schools import create_app
 from cmt_schools.accounts import services as accounts
@@ -32,7 +35,14 @@ from .checkins_fixtures import (
     make_class,
     open_for,
 )
-from .conftest import FAST_ARGON2_ENV, PASSWORD, ROOT, base_test_config, free_port
+from .conftest import (
+    FAST_ARGON2_ENV,
+    PASSWORD,
+    ROOT,
+    IsolatedClient,
+    base_test_config,
+    free_port,
+)
 
 pytestmark = pytest.mark.slow
 SECRET = "read-only-secret-key-" + "z" * 32
@@ -200,3 +210,47 @@ def test_a_read_only_instance_with_the_database_elsewhere_keeps_working(tmp_path
         assert answer_count(checkin_id) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_read_only_postgresql_is_reported_and_refuses_kindly(tmp_path):
+    server_url = os.environ.get("CMT_TEST_DATABASE_URL")
+    if not server_url:
+        pytest.skip("CMT_TEST_DATABASE_URL is not set")
+    server = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"cmt_read_only_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = server.set(database=name).render_as_string(hide_password=False)
+        app = create_app(base_test_config(tmp_path / "instance", url))
+        app.test_client_class = IsolatedClient  # each request in an app context of its own
+        with app.app_context():
+            db.create_all()
+            school = accounts.create_school("Replica Academy", "england")
+            teacher = accounts.create_user(
+                school, email="teacher@replica.example", name="Rita Teacher", role="teacher",
+                password=PASSWORD,
+            )  # fmt: skip
+            client = app.test_client()
+            client.post("/login", data={"email": teacher.email, "password": PASSWORD})
+            db.session.remove()
+            db.engine.dispose()
+            with admin.connect() as connection:  # as a hot standby would be
+                connection.execute(
+                    text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+                )
+            health = client.get("/healthz")
+            assert health.status_code == 503
+            assert health.get_json()["database"] == "read-only"
+            data = {"name": "8B", "year_group": "8", "band_override": ""}
+            response = client.post("/classes/new", data=data)
+            assert response.status_code == 503
+            assert "cannot open or save your school" in response.get_data(as_text=True)
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
