@@ -164,6 +164,8 @@ class Walk:
     problems: list[str] = field(default_factory=list)
     requests: int = 0
     routes: int = 0
+    _lead: object = None  # the signed-in client, until something signs it out
+    _counts: tuple[int, ...] | None = None  # the row counts after the last request checked
 
     # ------------------------------------------------------------ clients
 
@@ -171,10 +173,12 @@ class Walk:
         return self.app.test_client()
 
     def signed_in(self):
-        client = self.app.test_client()
-        response = client.post("/login", data={"email": self.lead_email, "password": DEMO_PASSWORD})
-        assert response.status_code == 302, "the demo lead can no longer sign in"
-        return client
+        if self._lead is None:
+            client = self.app.test_client()
+            data = {"email": self.lead_email, "password": DEMO_PASSWORD}
+            assert client.post("/login", data=data).status_code == 302, "the lead cannot sign in"
+            self._lead, self._counts = client, None
+        return self._lead
 
     def client_for(self, endpoint: str):
         rule = access_rule_for(endpoint) or frozenset()
@@ -266,8 +270,9 @@ class Walk:
         return tuple(db.session.execute(select(*counts)).one())
 
     def stored_bad_values(self) -> list[str]:
+        """Tables holding a number past the integer range or the long text (one query)."""
         db.session.rollback()
-        found = []
+        tables, counts = [], []
         for table in TABLES():
             conditions = []
             for column in table.columns:
@@ -276,10 +281,13 @@ class Walk:
                 elif isinstance(column.type, String | Text):
                     conditions.append(func.length(column) >= len(LONG_TEXT))
             if conditions:
-                statement = select(func.count()).select_from(table).where(db.or_(*conditions))
-                if db.session.scalar(statement):
-                    found.append(table.name)
-        return found
+                tables.append(table.name)
+                counts.append(
+                    select(func.count()).select_from(table).where(db.or_(*conditions))
+                    .scalar_subquery()
+                )  # fmt: skip
+        found = db.session.execute(select(*counts)).one()
+        return [name for name, count in zip(tables, found, strict=True) if count]
 
     def check(self, response, what: str, *, before: tuple[int, ...] | None) -> None:
         self.requests += 1
@@ -292,9 +300,13 @@ class Walk:
         csp = response.headers.get("Content-Security-Policy", "")
         if "frame-ancestors 'none'" not in csp or "object-src 'none'" not in csp:
             self.problems.append(f"{what}: {status} without the CSP")
+        location = response.headers.get("Location", "")
+        if self._lead is not None and urlsplit(location).path == "/login":
+            self._lead = None  # signed out (or timed out): sign in again for the next
         if before is None:
+            self._counts = None
             return
-        after = self.fingerprint()
+        after = self._counts = self.fingerprint()
         if status >= 400 and after != before:
             changed = [t.name for t, b, a in zip(TABLES(), before, after, strict=True) if a != b]
             self.problems.append(f"{what}: {status} but rows changed in {changed}")
@@ -304,7 +316,7 @@ class Walk:
                 self.problems.append(f"{what}: {status} and bad values stored in {stored}")
 
     def send(self, client, method: str, path: str, what: str, **kwargs) -> None:
-        before = self.fingerprint()
+        before = self._counts or self.fingerprint()
         response = client.open(path, method=method, **kwargs)
         self.check(response, f"{method} {path[:80]!r} {what}", before=before)
 
@@ -347,7 +359,7 @@ class Walk:
                     continue
                 for label, value in values.items():
                     client = self.client_for(rule.endpoint)
-                    before = self.fingerprint()
+                    before = self._counts or self.fingerprint()
                     response = client.post(form.action, data=form.values(name, value))
                     what = f"POST {form.action} form field {name}: {label}"
                     self.form_requests += 1
