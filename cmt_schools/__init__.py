@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Defaults, load_or_create_secret_key, normalise_database_url
+from .core.paths import bundled_folder
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,8 +31,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         __name__,
         instance_relative_config=True,
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=str(bundled_folder("templates")),
+        static_folder=str(bundled_folder("static")),
     )
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -45,7 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, limiter, migrate
 
     init_database(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    migrate.init_app(app, db, directory=str(bundled_folder("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -54,8 +56,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .core.dates import init_dates
     from .core.errors import init_errors
     from .core.headers import init_headers
+    from .core.inputs import init_inputs
     from .core.navigation import init_navigation
 
+    init_inputs(app)  # bounded id converters before any route; input checks before all else
     init_sessions(app)  # session timeouts run before the access check
     init_access(app)
     init_headers(app)
@@ -91,11 +95,24 @@ def _finish_config(app: Flask) -> None:
     if config["LOCAL_DEVELOPMENT"]:
         config["SESSION_COOKIE_SECURE"] = False
     config["RATELIMIT_ENABLED"] = config.get("RATELIMIT_ENABLED", True)
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(("redis", "rediss", "valkey")):
+        # A Redis that stops answering must not hold every sign-in and join up for long.
+        timeout = float(config["RATELIMIT_STORAGE_TIMEOUT"])
+        config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
     if config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(config["PROXY_FIX_X_FOR"]), x_proto=1)
     if not app.debug:
         logging.getLogger("cmt_schools").setLevel(logging.INFO)
         app.logger.setLevel(logging.INFO)
+    # Flask-Limiter says when its storage stops answering and it counts in memory instead;
+    # its logger has no handler of its own, so it writes where the app's log goes.
+    limiter_logger = logging.getLogger("flask-limiter")
+    if not any(type(h) is not logging.NullHandler for h in limiter_logger.handlers):
+        limiter_logger.addHandler(default_handler)
 
 
 # Features in dependency order (docs/architecture.md): each may use those before it, never

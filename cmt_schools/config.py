@@ -40,10 +40,16 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
-    # Failed logins: per account at one address, and per address for all accounts. Keying by
-    # the pair means nobody elsewhere can lock a teacher out by guessing their password.
+    # When the storage (Redis) cannot be reached, limits are counted in each process's
+    # memory until it answers again, and nobody gets a 500 for it: Flask-Limiter logs a
+    # warning and /healthz reports rate_limit_storage "unreachable".
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Seconds to wait for Redis before counting in memory instead (redis:// storage only).
+    RATELIMIT_STORAGE_TIMEOUT = 0.5
+    # Failed sign-ins per account and network (never per network alone: a school shares one
+    # address). A browser the account signed in on before counts on its own.
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 5 minutes"
-    LOGIN_LIMIT_PER_ADDRESS = "100 per 15 minutes"
     # Trust X-Forwarded-For from this many proxies (0: the app faces clients directly).
     PROXY_FIX_X_FOR = 0
 

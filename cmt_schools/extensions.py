@@ -1,13 +1,14 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .core.network import hashed_client_network
 
 # Named constraints, so Alembic's batch mode on SQLite can alter them.
 NAMING_CONVENTION = {
@@ -27,6 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Default key is the client address; routes that must not limit a whole school by its
-# shared address give their own key_func. No default limits: each route says its own.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Every limit gives its own key (none may limit a whole school by its shared address); the
+# default is a keyed hash of the network, so storage never holds an address. No default
+# limits: each route says its own.
+limiter = Limiter(key_func=lambda: hashed_client_network("limit"), default_limits=[])

@@ -297,7 +297,12 @@ def test_backup_and_restore_drill(app, backend, runner, make_lead, make_teacher,
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "rate_limit_storage": "ok",
+        "instance_folder": "ok",
+    }
 
 
 def test_healthz_503_when_the_database_is_unreachable(tmp_path):
@@ -306,6 +311,7 @@ def test_healthz_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+    assert response.get_json()["status"] == "down"
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):

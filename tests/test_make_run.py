@@ -1,8 +1,11 @@
-"""`make run` on a fresh instance: migrates, seeds the demo, serves, and the lead signs in."""
+"""`make run` on a fresh instance: migrates, seeds the demo, serves, and the lead signs in;
+and nothing about anyone's requests (their address, a pupil's path) reaches its output."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import subprocess
 import time
@@ -57,6 +60,30 @@ def test_make_run_serves_the_login_and_the_demo_lead_signs_in(tmp_path, page):
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(base + "/dashboard")
         expect(page.get_by_role("heading", name="Hello, Sam Okafor")).to_be_visible()
+        code = re.search(r"join code ([A-Z0-9]{6})", output).group(1)
+        # A pupil on another address joins the demo's open check-in, and mistypes once.
+        for path in (f"/join?code={code}", f"/join/{code}", "/join?code=QQQQQQ", "/nope"):
+            assert get_from(PUPIL_ADDRESS, port, path) in {200, 302, 404}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
+    output = (tmp_path / "make-run.log").read_text()
+    assert PUPIL_ADDRESS not in output and "pupil-device-marker" not in output
+    assert code not in output.split("join code", 1)[1].split("\n", 1)[1]
+    assert "/join" not in output.split("at /join", 1)[1]
+    assert not re.search(r'"(GET|POST) /', output), "the server wrote an access log"
+
+
+PUPIL_ADDRESS = "127.0.0.2"
+
+
+def get_from(source: str, port: int, path: str) -> int:
+    """GET `path` over a connection from `source` (a loopback address of its own)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=10, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", path, headers={"User-Agent": "pupil-device-marker"})
+        return connection.getresponse().status
+    finally:
+        connection.close()

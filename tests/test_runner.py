@@ -335,7 +335,12 @@ def test_a_cancelled_lesson_cannot_be_recorded(client, make_teacher):
 def test_the_note_is_plain_text_shown_escaped(client, lesson_for_teacher):
     teacher, occurrence = lesson_for_teacher
     login(client, teacher)
-    note = "<script>alert('x')</script> & <b>bold</b>\x00\r\nline two"
+    # A NUL (or another control character) is refused, like anywhere else (core/inputs.py).
+    refused = client.post(
+        f"/teach/{occurrence.id}/record", data=record_data(note="a note\x00 with a NUL")
+    )
+    assert refused.status_code == 400 and db.session.scalars(select(Delivery)).first() is None
+    note = "<script>alert('x')</script> & <b>bold</b>\r\nline two"
     client.post(f"/teach/{occurrence.id}/record", data=record_data(note=note))
     stored = db.session.scalars(select(Delivery)).one().note
     assert stored == "<script>alert('x')</script> & <b>bold</b>\nline two"

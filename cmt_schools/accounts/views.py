@@ -26,10 +26,11 @@ from ..core.access import (
     mark_recent_login,
     require_recent_login,
 )
+from ..core.network import client_network, keyed_hash
 from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
 from ..extensions import db, limiter
-from . import services
+from . import known_devices, services
 from .forms import (
     ChangePasswordForm,
     InviteTeacherForm,
@@ -48,11 +49,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _login_account_key() -> str:
-    # Failed sign-ins count per account *at one address*: a guesser elsewhere cannot lock
-    # the real teacher out, and a guesser here is slowed down.
+def _login_attempt_key() -> str:
+    # Failed sign-ins count per account *and network*, never per network alone: guessing
+    # one teacher's password is slowed down, and nobody else on that network (a whole
+    # school may share one address) is held back. A browser this account signed in on
+    # before counts on its own (known_devices.py), so the guesser cannot lock the teacher
+    # out on their own network either. Storage sees keyed hashes, not emails or addresses.
     email = services.normalise_email(request.form.get("email", ""))[:254]
-    return f"login:{email}:{request.remote_addr}"
+    return known_devices.limit_key_for(email) or "login:" + keyed_hash(
+        "login", email, client_network()
+    )
 
 
 def _login_failed(response) -> bool:
@@ -79,12 +85,7 @@ def form_errors_from(form, error: ServiceError) -> None:
 @allow(PUBLIC)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=_login_attempt_key,
     methods=["POST"],
     deduct_when=_login_failed,
 )
@@ -105,7 +106,9 @@ def login():
         _start_session(user)
         current_app.logger.info("security: login user=%s", user.id)
         target = form.next.data
-        return redirect(target if is_safe_next(target) else url_for("home.index"))
+        response = redirect(target if is_safe_next(target) else url_for("home.index"))
+        known_devices.remember(response, services.normalise_email(form.email.data)[:254])
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from ..core.inputs import parse_id
 from . import questions
 from .services import DURATIONS, MAX_CLASS_SIZE
 
@@ -55,7 +56,7 @@ class OpenCheckInForm(FlaskForm):
     occurrence_id = HiddenField()
 
     def validate_occurrence_id(self, field) -> None:
-        if field.data and not str(field.data).isdigit():
+        if field.data and parse_id(field.data) is None:  # an id, within an id column's range
             raise ValidationError("That lesson could not be found.")
 
 

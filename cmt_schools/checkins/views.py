@@ -20,7 +20,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -34,19 +33,19 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from ..accounts.models import School
-from ..core import errors
+from ..core import errors, health
 from ..core.access import PUBLIC, STAFF, allow
 from ..core.dates import school_zone
+from ..core.inputs import body_limit
 from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from ..scheduling.services import classes_for
-from . import device, questions, services
+from . import device, questions, services, throttle
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .guard import PUPIL_ENDPOINTS
 from .models import KINDS, CheckIn
-from .throttle import SCOPE, hashed_address_key, join_limit, was_wrong_code
 
 bp = Blueprint("checkins", __name__)
 add_nav_item("checkins.index", "Check-ins", ("teacher", "lead"))
@@ -76,24 +75,6 @@ def _form_token_is_valid(code: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-# Counts wrong codes per hashed address (throttle.py). It guards every answer that says
-# whether a code exists: the /join box, a code's page, and a submit without this code's
-# form token.
-join_throttle = limiter.shared_limit(
-    join_limit, scope=SCOPE, key_func=hashed_address_key, deduct_when=was_wrong_code
-)
-
-
-@limiter.request_filter
-def _a_code_page_is_throttled_where_it_looks_the_code_up() -> bool:
-    # Flask-Limiter also checks every request before its view, for default and app-wide
-    # limits, which this app does not have. On a code's page that check would resolve the
-    # join throttle's limit for every pupil's submit too (the throttle ran there before:
-    # Flask-Limiter's "endpoint hints"), and that is most of what a submit spends in the
-    # limiter. The throttle is checked where the code is looked up (_look_up_code).
-    return request.endpoint == "checkins.join_code" and not g.get("looking_up_a_code")
 
 
 def _now() -> datetime:
@@ -274,7 +255,6 @@ def _unknown_code(code_typed: str = "") -> tuple[str, int]:
 
 @bp.route("/join")
 @allow(PUBLIC)
-@join_throttle
 def join():
     form = JoinForm(request.args, meta={"csrf": False})
     if "code" not in request.args:
@@ -284,6 +264,7 @@ def join():
         form.code.errors = ["Type the code you can see on the board."]
         return _pupil_page("join.html", 400, form=form)
     checkin = services.find_for_pupil(code, _now())
+    throttle.check_code(checkin.school_id if checkin else None)
     if checkin is None:
         return _unknown_code(code[:12])
     return redirect(url_for("checkins.join_code", code=checkin.join_code))
@@ -329,27 +310,30 @@ def _questions_page(
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
 @allow(PUBLIC)
+@body_limit(PUPIL_MAX_BODY)
 @csrf.exempt  # the form checks its own token, so an expired one keeps the answers (below)
 def join_code(code: str):
     code = services.normalise_code(code)
-    if request.method == "POST":
-        request.max_content_length = PUPIL_MAX_BODY
-        if current_app.config["WTF_CSRF_ENABLED"] and _form_token_is_valid(code):
-            # A form this code's page gave out cannot be a guess: its sender opened the
-            # page, which the throttle guards. So it is not throttled, and a school whose
-            # shared address ran into the limit can still send the forms its pupils have open.
-            return _submit(code, _now(), token_is_valid=True)
-    g.looking_up_a_code = True
+    if (
+        request.method == "POST"
+        and current_app.config["WTF_CSRF_ENABLED"]
+        and _form_token_is_valid(code)
+    ):
+        # A form this code's page gave out cannot be a guess: its sender opened the
+        # page, which the throttle guards. So it is not throttled, and a school whose
+        # shared address ran into the limit can still send the forms its pupils have open.
+        return _submit(code, _now(), token_is_valid=True)
     return _look_up_code(code)
 
 
-@join_throttle
 def _look_up_code(code: str):
-    """A code's page, or a submit without its form token: both say whether the code exists."""
-    if request.method == "POST":
-        return _submit(code, _now(), token_is_valid=not current_app.config["WTF_CSRF_ENABLED"])
+    """A code's page, or a submit without its form token: both say whether the code exists,
+    so both pass the join throttle (throttle.py) once the code is looked up."""
     now = _now()
     checkin = services.find_for_pupil(code, now)
+    throttle.check_code(checkin.school_id if checkin else None)
+    if request.method == "POST":
+        return _submit(code, now, token_is_valid=not current_app.config["WTF_CSRF_ENABLED"])
     if checkin is None:
         return _unknown_code()
     if not checkin.open:
@@ -515,6 +499,10 @@ PUPIL_ERRORS = {
         "and try again, or ask your teacher to show the QR code.",
     ),
     500: ("Sorry, something went wrong", "It was not your fault. Please try again in a moment."),
+    503: (
+        "Check-ins are not working just now",
+        "It was not your fault. Please tell your teacher, and try again later.",
+    ),
 }
 
 
@@ -539,7 +527,10 @@ def _http_error(error: HTTPException):
 def _unexpected_error(error: Exception):
     if request.endpoint not in PUPIL_ENDPOINTS:
         return errors.handle_unexpected(error)
-    db.session.rollback()
+    errors.rollback_quietly()
+    if health.is_storage_unwritable(error):  # the operator is told what to fix, in the log
+        health.report_unwritable(error)
+        return _pupil_error(503)
     # No traceback or message for pupil pages: either could quote what the pupil sent.
     current_app.logger.error("checkins: unexpected %s on a pupil page", type(error).__name__)
     return _pupil_error(500)
@@ -563,6 +554,7 @@ class _DropPupilRequests(logging.Filter):
 
 @bp.record_once
 def _set_up(state) -> None:
+    state.app.after_request(throttle.remember_where_staff_are)
     werkzeug_logger = logging.getLogger("werkzeug")
     if not any(isinstance(f, _DropPupilRequests) for f in werkzeug_logger.filters):
         werkzeug_logger.addFilter(_DropPupilRequests())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import sys
 
 from flask import Flask, Response, g, request
 
@@ -43,6 +45,63 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+# For a response that did not pass through add_security_headers: one the WSGI server or
+# an extension made after the app gave up. Nothing on such a page needs a script or style.
+FALLBACK_HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+)
+_FALLBACK_BODY = (
+    b"<!doctype html><html lang=en-GB><title>Sorry, something went wrong</title>"
+    b"<h1>Sorry, something went wrong</h1><p>It was not your fault. Please try again in a "
+    b"moment.</p></html>"
+)
+
+
+class SecurityHeadersEverywhere:
+    """WSGI middleware: every response carries the security headers, whatever made it.
+
+    The app's own responses already have them (with the page's CSP nonce); this adds the
+    fixed set to any that does not, and answers a plain 500 with them if the app raised
+    all the way out (an error page that failed, say).
+    """
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = []
+
+        def start_with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            if "content-security-policy" not in present:
+                headers = list(headers)
+                headers += [(n, v) for n, v in FALLBACK_HEADERS if n.lower() not in present]
+            started.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, start_with_headers)
+        except Exception:
+            logging.getLogger("cmt_schools").exception("a request failed outside the app")
+            # exc_info only if the app had started a response: it lets the server replace it.
+            start_with_headers(
+                "500 Internal Server Error",
+                [("Content-Type", "text/html; charset=utf-8")],
+                sys.exc_info() if started else None,
+            )
+            return [_FALLBACK_BODY]
+
+
 def init_headers(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.wsgi_app = SecurityHeadersEverywhere(app.wsgi_app)

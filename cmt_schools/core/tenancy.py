@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from .inputs import is_id, parse_id
 
 T = TypeVar("T")
 
@@ -23,9 +24,8 @@ def get_owned_or_404(model: type[T], object_id: object, *, teacher_owned: bool =
     With teacher_owned=True a teacher may only load records whose `teacher_id` is theirs
     (a lead sees the whole school).
     """
-    try:
-        key = int(object_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    key = object_id if is_id(object_id) else parse_id(object_id)
+    if key is None:  # not an id at all, or past any id column: no such record
         abort(404)
     statement = select(model).where(
         model.id == key,  # type: ignore[attr-defined]

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from ..core.access import PUBLIC, STAFF, allow
 from ..core.dates import school_today
-from ..extensions import db
+from ..core.health import health
 from ..onboarding.services import setup_incomplete
 from ..scheduling import services as scheduling
 
@@ -77,10 +76,6 @@ def _day_note(calendar: scheduling.SchoolCalendar, day) -> str | None:
 @bp.route("/healthz")
 @allow(PUBLIC)
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except Exception:
-        db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    """Each dependency's state and one status for a load balancer (core/health.py, README)."""
+    report, status = health()
+    return jsonify(report), status

@@ -20,6 +20,7 @@ from ..accounts.models import School
 from ..accounts.views import form_errors_from
 from ..core.access import LEAD, PUBLIC, STAFF, allow, require_recent_login
 from ..core.dates import staff_today
+from ..core.inputs import parse_id
 from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..extensions import db
@@ -162,9 +163,10 @@ def _school_from_query() -> School | None:
     raw = request.args.get("school")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    school_id = parse_id(raw)
+    if school_id is None:
         abort(404)
-    school = db.session.get(School, int(raw))
+    school = db.session.get(School, school_id)
     if school is None:
         abort(404)
     return school

@@ -11,6 +11,9 @@ Several gunicorn workers (and threads within each) share `instance/pack-cache/`:
   they never pile up.
 - The folder is kept under a size and a file count: after each write the oldest packs
   beyond the limits are deleted (the next download of one simply renders it again).
+- A folder that cannot be written (a read-only instance folder) costs a render per
+  download, never a download: the pack is made and sent without being kept, and the
+  operator is told in the log (core/health.py) and by /healthz.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
+
+from ..core.health import is_storage_unwritable, report_unwritable
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_FILES = 1000
@@ -61,12 +66,19 @@ class PackCache:
         found = self.get(key)
         if found is not None:
             return found
-        with self._locked(key):
-            found = self.get(key)  # someone else may have made it while we waited
-            if found is not None:
-                return found
-            data = make()
-            self._write(key, data)
+        data = None
+        try:
+            with self._locked(key):
+                found = self.get(key)  # someone else may have made it while we waited
+                if found is not None:
+                    return found
+                data = make()
+                self._write(key, data)
+        except OSError as error:
+            if not is_storage_unwritable(error):
+                raise
+            report_unwritable(error)
+            return data if data is not None else make()
         self.prune()
         return data
 

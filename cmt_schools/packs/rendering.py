@@ -17,7 +17,9 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-STATIC_DIR = (Path(__file__).resolve().parent.parent.parent / "static").resolve()
+from ..core.paths import bundled_folder
+
+STATIC_DIR = bundled_folder("static").resolve()
 # A host that cannot exist (RFC 6761 .invalid): print templates use it as their base URL,
 # so `css/print.css` resolves to STATIC_BASE_URL + "css/print.css".
 STATIC_BASE_URL = "https://static.cmt-schools.invalid/"
