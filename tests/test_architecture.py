@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cmt_schools"
 # Shared by every feature and depending on none: core/ and these modules.
 FOUNDATION = ("core", "config", "extensions", "database")
 # The app around the features: the factory, the command group and the demo.
-SHELL = ("__init__", "cli", "demo")
+SHELL = ("__init__", "cli", "console", "demo")
 MAX_MODULE_LINES = 600
 MAX_COMPLEXITY = 20
 
@@ -27,7 +27,6 @@ MAX_COMPLEXITY = 20
 # and reports/services.py are split in that rewrite, and the other reports functions over
 # the limit go with it (disclosure control). Remove each entry once its module is split.
 LONG_MODULES_FOR_NOW = {
-    "checkins/services.py": "split with the check-ins rewrite",
     "reports/services.py": "split with the reports rewrite",
 }
 COMPLEX_FUNCTIONS_FOR_NOW = {
