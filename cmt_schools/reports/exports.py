@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import date
 
+from ..checkins import questions
 from .protection import COMPLEMENTARY, NO_ANSWERS, SMALL
 from .services import (
     KIND_LABELS,
@@ -54,6 +55,14 @@ CSV_COLUMNS = (
 )
 
 
+def measure_label(measure: str, band: str | None = None) -> str:
+    """A measure's label; for a group of one key stage, G1 in the words its pupils saw."""
+    if measure == "g1" and band in questions.TERM_QUESTIONS:
+        wording = next(q.text for q in questions.TERM_QUESTIONS[band] if q.key == "g1")
+        return f"G1: {wording}"
+    return MEASURE_INFO[measure].label
+
+
 def decimals(measure: str) -> int:
     return 1 if MEASURE_INFO[measure].scale == "index" else 2
 
@@ -77,11 +86,21 @@ def status_note(figure: Figure | None, threshold: int) -> str:
     return ""
 
 
+NO_SPREAD = (
+    "every answer was the same in both waves, so there is no spread to measure the difference"
+    " against"
+)
+
+
 def describe_change(measure: str, figure: ChangeFigure) -> str:
     """A change in plain words, e.g. "6.2 points lower (95% CI 1.9 to 10.5 lower)"."""
     change = figure.change
     if change is None:
         return figure.reason
+    if change.ci_low == change.ci_high:
+        # Only exact figures with no spread at all: an interval of no width says nothing
+        # about chance, so say what it is instead.
+        return f"no interval: {NO_SPREAD}"
     places = decimals(measure)
     unit = "points" if MEASURE_INFO[measure].scale == "index" else "on the 1 to 5 scale"
     size = abs(rounded(change.difference, places))  # type: ignore[arg-type]
@@ -227,13 +246,25 @@ def _participation_cells(group: GroupSummary, threshold: int) -> list[dict]:
     for kind in KINDS:
         not_counted = group.not_counted.get(kind, 0)
         figure = group.answers.get(kind)
+        note = status_note(figure, threshold)
         cells += [
             _cell("participation", "check-ins", kind, "check_ins_held", group.held.get(kind, 0)),
             _cell("participation", "check-ins", kind, "check_ins_not_counted", not_counted,
                   "Too few answers to count" if not_counted else ""),
             _cell("participation", "answer sets", kind, "answer_sets",
-                  figure.n if figure else 0, status_note(figure, threshold)),
+                  figure.n if figure else 0, note),
+            _cell("participation", "answer sets", kind, "pupils_in_classes",
+                  group.pupils.get(kind, 0), "as the teachers gave when opening the check-ins"),
+            _cell("participation", "answer sets", kind, "participation_percent",
+                  group.participation_percent(kind), note),
         ]  # fmt: skip
+        if kind in WAVES:
+            answered = group.answered.get(kind)
+            cells.append(
+                _cell("participation", "answer sets", kind, "answered_a_question",
+                      answered.n if answered else None,
+                      status_note(answered, threshold) if answered else "")
+            )  # fmt: skip
     return cells
 
 
@@ -270,7 +301,7 @@ def _change_cells(measure: str, figure: ChangeFigure, places: int) -> list[dict]
         _cell("change", measure, span, "ci95_low", value(change and change.ci_low), note),
         _cell("change", measure, span, "ci95_high", value(change and change.ci_high), note),
         _cell("change", measure, span, "hedges_g", value(change and change.hedges_g, 2),
-              note if change is None else "pooled SD, Hedges' correction"),
+              _hedges_note(figure)),
     ]  # fmt: skip
     if MEASURE_INFO[measure].scale == "index":
         cells.append(
@@ -279,6 +310,14 @@ def _change_cells(measure: str, figure: ChangeFigure, places: int) -> list[dict]
                   note if change is None else "secondary: relative to the start, 0-100 scale")
         )  # fmt: skip
     return cells
+
+
+def _hedges_note(figure: ChangeFigure) -> str:
+    if figure.change is None:
+        return figure.reason
+    if figure.change.hedges_g is None:
+        return f"Not shown: {NO_SPREAD}"
+    return "pooled SD, Hedges' correction"
 
 
 def _trend_cells(group: GroupSummary, threshold: int) -> list[dict]:

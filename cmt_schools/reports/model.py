@@ -56,7 +56,12 @@ MEASURE_INFO = {
         "more often",
     ),
     "g1": MeasureInfo(
-        "g1", "G1: Overall, my week was ...", "G1 my week", "item", "lower", "higher"
+        "g1",
+        "G1: how the week went (in each key stage's own words)",
+        "G1 my week",
+        "item",
+        "lower",
+        "higher",
     ),
 }
 
@@ -150,6 +155,8 @@ class CheckInRow:
     kind: str
     opened_on: date
     answer_count: int
+    band: str = ""  # the wording pupils saw (fixed when the check-in opened)
+    class_size: int = 0  # the pupils in the class, as the teacher gave when opening it
 
 
 @dataclass
@@ -169,6 +176,14 @@ class GroupSummary:
     held: dict[str, int] = field(default_factory=dict)  # check-ins held by kind
     not_counted: dict[str, int] = field(default_factory=dict)  # left out: too few answers
     answers: dict[str, Figure] = field(default_factory=dict)  # answer sets by kind
+    # Pupils in the classes of the check-ins counted, as their teachers gave when opening
+    # them: what participation is a share of.
+    pupils: dict[str, int] = field(default_factory=dict)
+    # Answer sets that answered at least one question (released, so noisy), by term kind.
+    answered: dict[str, Figure] = field(default_factory=dict)
+    # The wordings (bands) pupils answered in, by wave: a change is compared only like with
+    # like.
+    wordings: dict[str, frozenset[str]] = field(default_factory=dict)
     waves: dict[tuple[str, str], Figure] = field(default_factory=dict)  # (measure, wave)
     changes: dict[str, ChangeFigure] = field(default_factory=dict)
     trend: list[TrendPoint] = field(default_factory=list)
@@ -177,6 +192,14 @@ class GroupSummary:
 
     def wave(self, measure: str, wave: str) -> Figure:
         return self.waves[(measure, wave)]
+
+    def participation_percent(self, kind: str) -> int | None:
+        """Answer sets as a share of the pupils in the classes asked, when it is shown."""
+        figure = self.answers.get(kind)
+        pupils = self.pupils.get(kind, 0)
+        if figure is None or not figure.shown or not pupils:
+            return None
+        return whole_percent(100 * figure.n / pupils)  # type: ignore[operator]
 
     @property
     def has_trend(self) -> bool:

@@ -18,6 +18,7 @@ from ..checkins.figures import ReleasedCheckIn
 from ..checkins.models import CheckIn, CheckInRelease, ReleasedFigure
 from ..checkins.release import Figure as ReleasedValue
 from ..checkins.release import Statistic
+from ..checkins.staff import ANSWER_MARGIN
 from ..extensions import db
 from ..runner.models import Delivery, DeliveryStep
 from ..scheduling.models import LessonOccurrence, SchoolClass, Term
@@ -90,6 +91,8 @@ ANSWER_QUERY = (
         CheckIn.kind,
         CheckIn.opened_on,
         CheckIn.answer_count,
+        CheckIn.band,
+        CheckIn.max_answers,
         CheckInRelease.threshold,
         ReleasedFigure.measure,
         ReleasedFigure.statistic,
@@ -185,14 +188,21 @@ def read_released(rows) -> tuple[dict[int, CheckInRow], dict[int, ReleasedCheckI
     figures: dict[int, list[ReleasedValue]] = defaultdict(list)
     floors: set[int] = set()
     for row in rows:
-        (check_in_id, class_id, kind, opened_on, answer_count, floor, measure) = row[:7]
-        checkins[check_in_id] = CheckInRow(check_in_id, class_id, kind, opened_on, answer_count)
-        if floor is not None:
-            floors.add(int(floor))
-        if measure is not None:
-            statistic, value, numerator, weight, noise_sd = row[7:]
-            figures[check_in_id].append(
-                ReleasedValue(Statistic(measure, statistic, value), numerator, weight, noise_sd)
+        checkins[row.id] = CheckInRow(
+            row.id,
+            row.class_id,
+            row.kind,
+            row.opened_on,
+            row.answer_count,
+            band=row.band,
+            class_size=max(0, int(row.max_answers) - ANSWER_MARGIN),
+        )
+        if row.threshold is not None:
+            floors.add(int(row.threshold))
+        if row.measure is not None:
+            statistic = Statistic(row.measure, row.statistic, row.value)
+            figures[row.id].append(
+                ReleasedValue(statistic, row.numerator, row.weight, row.noise_sd)
             )
     released = {
         check_in_id: ReleasedCheckIn.of(

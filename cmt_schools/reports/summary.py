@@ -25,6 +25,7 @@ from ..checkins.figures import ReleasedCheckIn
 from ..scheduling.models import YEAR_GROUPS, Term, band_for_year
 from . import protection
 from .model import (
+    ANY_MEASURE,
     BANDS,
     KINDS,
     MEASURES,
@@ -55,10 +56,24 @@ def year_label(band: str, year_group: int) -> str:
     return label
 
 
-def change_figure(start: Figure, end: Figure, min_wave: int) -> ChangeFigure:
-    """The change from start to end of term, only with enough answers in both waves."""
+def change_figure(
+    start: Figure,
+    end: Figure,
+    min_wave: int,
+    wordings: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> ChangeFigure:
+    """The change from start to end of term, only with enough answers in both waves, and
+    only like with like: pupils who answered in one wording at the start and another at the
+    end (a class whose age band changed) are not compared."""
     if not (start.shown and end.shown):
         return ChangeFigure(None, "Not shown: one of the waves is not shown.")
+    if wordings and wordings[0] and wordings[1] and wordings[0] != wordings[1]:
+        before, after = (" and ".join(sorted(b.upper() for b in w)) for w in wordings)
+        return ChangeFigure(
+            None,
+            f"Not compared: the start was answered in the {before} wording and the end in"
+            f" the {after} wording, so the two do not measure the same thing.",
+        )
     if start.moments.count < min_wave or end.moments.count < min_wave:  # type: ignore[union-attr]
         return ChangeFigure(
             None, f"Not compared: needs at least {min_wave} answers at the start and the end."
@@ -184,16 +199,18 @@ def measure_sums(released: dict[int, ReleasedCheckIn]) -> dict[tuple[int, str], 
     return {
         (check_in_id, measure): figures.moments(measure)
         for check_in_id, figures in released.items()
-        for measure in (*MEASURES, NOW_MEASURE)
+        for measure in (*MEASURES, NOW_MEASURE, ANY_MEASURE)
         if figures.has(measure)
     }
 
 
 def add_participation(table: SummaryTable) -> None:
-    """Check-ins held, and answer sets received, by kind."""
+    """Check-ins held, answer sets received (and as a share of the pupils asked), and for
+    term check-ins how many answered at least one question, by kind."""
     for group in table.by_key.values():
         group.held = dict.fromkeys(KINDS, 0)
         group.not_counted = dict.fromkeys(KINDS, 0)
+        group.pupils = dict.fromkeys(KINDS, 0)
     for kind in KINDS:
         of_kind = table.of_kind(kind)
         leaf_counts = [LeafCount(row.class_id, row.id, int(row.answer_count)) for row in of_kind]
@@ -202,16 +219,29 @@ def add_participation(table: SummaryTable) -> None:
         )
         for row in of_kind:
             for key in table.keys_above(row.class_id):
-                table.by_key[key].held[kind] += 1
-                table.by_key[key].not_counted[kind] += row.id in result.withheld
+                group = table.by_key[key]
+                group.held[kind] += 1
+                group.not_counted[kind] += row.id in result.withheld
+                if result.counted(row.id):
+                    group.pupils[kind] += row.class_size
         for key, figure in figures.items():
             table.by_key[key].answers[kind] = figure
+        if kind in WAVES:
+            _, answered = table.measure_column(of_kind, ANY_MEASURE)
+            for key, figure in answered.items():
+                table.by_key[key].answered[kind] = figure
 
 
 def add_waves(table: SummaryTable) -> None:
-    """Start and end of term: n, mean and SD per measure."""
+    """Start and end of term: n, mean and SD per measure, and the wordings answered in."""
     for wave in WAVES:
         of_wave = table.of_kind(wave)
+        wordings: dict[tuple, set[str]] = defaultdict(set)
+        for row in of_wave:
+            for key in table.keys_above(row.class_id):
+                wordings[key].add(row.band)
+        for key, group in table.by_key.items():
+            group.wordings[wave] = frozenset(wordings.get(key, ()))
         for measure in MEASURES:
             _, figures = table.measure_column(of_wave, measure)
             for key, figure in figures.items():
@@ -221,9 +251,13 @@ def add_waves(table: SummaryTable) -> None:
 def add_changes(table: SummaryTable, min_wave: int) -> None:
     """Start against end of term, where both waves are shown with enough answers."""
     for group in table.by_key.values():
+        wordings = (group.wordings.get("baseline", frozenset()), group.wordings.get("endpoint"))
         for measure in MEASURES:
             group.changes[measure] = change_figure(
-                group.wave(measure, "baseline"), group.wave(measure, "endpoint"), min_wave
+                group.wave(measure, "baseline"),
+                group.wave(measure, "endpoint"),
+                min_wave,
+                wordings,  # type: ignore[arg-type]
             )
 
 
