@@ -178,13 +178,3 @@ def curriculum_export_command() -> None:
         ],
     }
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-def main() -> None:
-    """`cmt ...`: the same commands as `flask --app cmt_schools cmt ...`, for an installed
-    package (the app comes from the factory, configured by CMT_* variables)."""
-    from flask.cli import ScriptInfo
-
-    from . import create_app
-
-    cmt.main(prog_name="cmt", obj=ScriptInfo(create_app=lambda: create_app()))

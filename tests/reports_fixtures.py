@@ -54,12 +54,17 @@ def write_checkin(
     *,
     with_answer_sets=False,
     noise=release.opendp_noise,
+    class_size=None,
+    band=None,
 ):
-    """Add a finalised check-in to the current write transaction (the caller commits)."""
+    """Add a finalised check-in to the current write transaction (the caller commits).
+
+    `band`: the wording pupils saw, if not the class's band now (a band changed later)."""
     checkin = synthetic.add_checkin(
+        class_size=class_size,
         school_id=school_class.school_id,
         class_id=school_class.id,
-        band=school_class.band,
+        band=band or school_class.band,
         kind=kind,
         opened_on=opened_on,
         answers=answers,
@@ -71,13 +76,9 @@ def write_checkin(
     return checkin
 
 
-def add_checkin(
-    school_class, kind, opened_on, answers, *, with_answer_sets=False, noise=release.opendp_noise
-):
+def add_checkin(school_class, kind, opened_on, answers, **options):
     begin_write()
-    checkin = write_checkin(
-        school_class, kind, opened_on, answers, with_answer_sets=with_answer_sets, noise=noise
-    )
+    checkin = write_checkin(school_class, kind, opened_on, answers, **options)
     db.session.commit()
     return checkin
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.accounts.models import School, SupportContact
-from cmt_schools.checkins import services
+from cmt_schools.checkins import finalise, services
+from cmt_schools.checkins import pupil as pupil_side
 from cmt_schools.checkins.models import AnswerSet, CheckIn, CheckInRelease, ReleasedFigure
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
@@ -342,7 +343,7 @@ def test_an_answer_sent_during_a_finalise_waits_and_is_refused_not_left_uncounte
     app, open_checkin
 ):
     begin_write()
-    services._finalise(open_checkin.id, now())  # holds the check-in's row, not yet committed
+    finalise._finalise(open_checkin.id, now())  # holds the check-in's row, not yet committed
     outcome: dict = {}
     thread = _submit_in_another_thread(app, open_checkin.join_code, outcome)
     time.sleep(0.5)
@@ -360,7 +361,7 @@ def test_a_finalise_waits_for_an_answer_being_stored_and_counts_it(app, open_che
     pupil = db.engine.connect()
     pupil.begin()
     stored = pupil.execute(
-        services._FIND_AND_STORE_ON_POSTGRESQL,
+        pupil_side._FIND_AND_STORE_ON_POSTGRESQL,
         {"code": open_checkin.join_code, "id": str(uuid.uuid4()), "now": now()}
         | {"right_now": None, "answered": []}
         | TERM_ANSWERS,

@@ -358,10 +358,10 @@ def test_a_unanimous_check_in_is_not_shown_as_unanimous_every_time(app, make_tea
     assert len(set(shown)) > 1 and any(shares[0] != 100 for shares in shown)
 
 
-def test_the_readme_states_the_privacy_loss_the_code_has():
+def test_the_privacy_notes_state_the_privacy_loss_the_code_has():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "privacy.md").read_text()
     rows = {
         line.split("|")[1].strip(): line
         for line in readme.splitlines()

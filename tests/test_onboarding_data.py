@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from cmt_schools.accounts.models import School
 from cmt_schools.audit.models import AuditEvent
-from cmt_schools.checkins import services as checkins_services
+from cmt_schools.checkins import retention
 from cmt_schools.checkins.models import AnswerSet, CheckIn, ReleasedFigure
 from cmt_schools.core.dates import months_after
 from cmt_schools.extensions import db
@@ -116,7 +116,7 @@ def test_months_before_keeps_to_real_dates():
     assert data.months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
     assert data.months_before(date(2026, 1, 15), 24) == date(2024, 1, 15)
     assert data.months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
-    assert data.months_before is checkins_services.months_before  # one rule for page and purge
+    assert data.months_before is retention.months_before  # one rule for page and purge
     assert months_after(date(2025, 12, 31), 2) == date(2026, 2, 28)
 
 

@@ -22,7 +22,7 @@ from cmt_schools.checkins.models import CheckIn, ReleasedFigure
 from cmt_schools.checkins.scoring import self_compassion_index, worry_index
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
-from cmt_schools.reports import services, synthetic
+from cmt_schools.reports import exports, services, synthetic
 from cmt_schools.reports.exports import neutralise, safe_filename
 from cmt_schools.reports.protection import COMPLEMENTARY, SMALL
 from cmt_schools.scheduling import services as scheduling_services
@@ -648,3 +648,106 @@ def test_a_check_in_that_closed_by_time_is_counted_in_the_summary(app, make_lead
     db.session.refresh(checkin)
     assert checkin.answer_count == 12
     assert "9Z" in csv_text
+
+
+# ------------------------------------------------------------------ saying exactly what they mean
+
+
+@pytest.fixture
+def plain(app, make_school, make_lead, make_teacher, fixed_today):
+    school = make_school("Plain Words")
+    return {"school": school, "lead": make_lead(school), "teacher": make_teacher(school),
+            "term": make_term(school)}  # fmt: skip
+
+
+def test_a_class_whose_band_changed_is_not_compared_across_wordings(plain):
+    school, teacher = plain["school"], plain["teacher"]
+    moved = make_class(school, teacher, "6M", 6)  # KS2 now
+    steady = make_class(school, teacher, "6S", 6)
+    rng = random.Random(2)
+    for school_class, start_band in ((moved, "ks3"), (steady, "ks2")):
+        answers = synthetic.term_answers(rng, 35)
+        add_checkin(school_class, "baseline", BASELINE_DAY, answers, noise=exact_noise,
+                    band=start_band)  # fmt: skip
+        add_checkin(school_class, "endpoint", ENDPOINT_DAY, synthetic.term_answers(rng, 35),
+                    noise=exact_noise)  # fmt: skip
+    begin_write()
+    plain["school"].min_wave_size = 30
+    db.session.commit()
+    summary = services.summarise_term(school, plain["term"], today=TODAY)
+    reason = group(summary, "6M").changes["worry"].reason
+    assert group(summary, "6M").changes["worry"].change is None
+    assert "start was answered in the KS3 wording and the end in the KS2 wording" in reason
+    assert group(summary, "6S").changes["worry"].change is not None
+    # The year group and the school mix both: not like with like either.
+    assert group(summary, "Year 6").changes["worry"].change is None
+    assert "KS2 and KS3 wording" in group(summary, "Year 6").changes["worry"].reason
+    assert "KS3" in exports.describe_change("worry", group(summary, "6M").changes["worry"])
+
+
+def test_identical_answers_say_there_is_no_spread_not_that_chance_is_unlikely(plain):
+    school, teacher = plain["school"], plain["teacher"]
+    same = make_class(school, teacher, "7Q", 7)
+    answers = [{"w1": 3, "w2": 3, "c1": 3, "c2": 3, "s1": 3, "g1": 3}] * 32
+    add_checkin(same, "baseline", BASELINE_DAY, answers, noise=exact_noise)
+    add_checkin(same, "endpoint", ENDPOINT_DAY, answers, noise=exact_noise)
+    summary = services.summarise_term(school, plain["term"], today=TODAY)
+    figure = group(summary, "7Q").changes["worry"]
+    assert figure.change is not None and figure.change.hedges_g is None
+    words = exports.describe_change("worry", figure)
+    assert "no interval" in words and "no spread" in words and "chance" not in words
+    rows = exports.summary_rows(summary)
+    g = next(r for r in rows if r["group"] == "7Q" and r["measure"] == "worry"
+             and r["statistic"] == "hedges_g")  # fmt: skip
+    assert g["value"] == "" and "no spread" in g["note"]
+
+
+def test_answer_sets_that_skipped_everything_are_shown_apart_and_shares_of_the_class(plain):
+    school, teacher = plain["school"], plain["teacher"]
+    seven = make_class(school, teacher, "7K", 7)
+    rng = random.Random(4)
+    skipped = [dict.fromkeys(("w1", "w2", "c1", "c2", "s1", "g1"))] * 4
+    answers = synthetic.term_answers(rng, 20) + skipped
+    add_checkin(seven, "baseline", BASELINE_DAY, answers, noise=exact_noise, class_size=30)
+    summary = services.summarise_term(school, plain["term"], today=TODAY)
+    seven_k = group(summary, "7K")
+    assert seven_k.answers["baseline"].n == 24  # every answer set is participation ...
+    answered = sum(1 for a in answers if any(v is not None for v in a.values()))
+    assert seven_k.answered["baseline"].n == answered == 20  # ... but only 20 answered
+    assert seven_k.pupils["baseline"] == 30 and seven_k.participation_percent("baseline") == 80
+    cells = {(r["group"], r["statistic"]): r["value"]
+             for r in exports.summary_rows(summary) if r["wave"] == "baseline"}  # fmt: skip
+    assert cells[("7K", "answered_a_question")] == 20
+    assert cells[("7K", "participation_percent")] == 80
+
+
+def test_g1_is_labelled_in_each_key_stages_own_words(client, oak):
+    login(client, oak["lead"])
+    page = client.get("/reports/term-summary").get_data(as_text=True)
+    # Year 7 and 8 are KS3: their G1 reads as KS3 pupils saw it; the school names it plainly.
+    assert "G1: Overall, my days went OK." in page
+    assert "G1: how the week went (in each key stage&#39;s own words)" in page
+    assert "Overall, my week was" not in page  # the KS2 wording nobody here answered
+
+
+def test_the_page_explains_its_columns_first_and_cautions_about_many_comparisons(client, oak):
+    login(client, oak["lead"])
+    page = client.get("/reports/term-summary").get_data(as_text=True)
+    reading = page.index("How to read this table")
+    assert reading < page.index("Year groups</h2>") and "Hedges' g</strong>: the difference" in page
+    comparisons = sum(1 for g in summary_of(oak).groups() for m in services.MEASURES
+                      if g.changes[m].change)  # fmt: skip
+    assert ("Many comparisons." in page) == (comparisons >= 5)
+
+
+def test_no_chart_is_drawn_for_a_group_with_no_week_shown(client, oak):
+    # 8's small class alone in a week: nothing shown that week for Year 8 or the school.
+    from cmt_schools.reports.charts import trend_chart
+    from cmt_schools.reports.views import _charts
+
+    summary = summary_of(oak)
+    charts = _charts(summary)
+    for group_summary in [summary.school, *summary.years]:
+        assert (group_summary.key in charts) == group_summary.has_trend
+    empty = trend_chart(group(summary, "Year 7"), [date(2027, 1, 4)], "x")
+    assert empty.description == "No week had enough answers to show."

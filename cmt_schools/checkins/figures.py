@@ -129,13 +129,13 @@ class Moments:
 
         In a small group the noise in the sum of squares can be as large as the spread
         itself (it may even come out at zero): the SD is then not worth printing. Shown
-        when the noise moves the variance by at most a third of it (its SD by about a
-        sixth).
+        when the noise moves the variance by at most half of it (its SD by about a
+        quarter).
         """
         variance = self.variance
         if variance is None or not self.noise:
             return False
-        return variance <= 0 or self.noise_variance_of_variance**0.5 > variance / 3
+        return variance <= 0 or self.noise_variance_of_variance**0.5 > variance / 2
 
     @property
     def noise_variance_of_variance(self) -> float:
@@ -270,7 +270,18 @@ class ReleasedCheckIn:
         return min(self.answer_count, max(0, math.floor(n + 0.5)))
 
     def moments(self, measure: str) -> Moments:
+        if measure == ANY_ANSWER:
+            return self.answered_any_moments()
         return self.index_moments(measure) if measure in INDICES else self.item_moments(measure)
+
+    def answered_any_moments(self) -> Moments:
+        """How many answered at least one question, as moments (a count only)."""
+        figure = self._figure(ANY_ANSWER, "n")
+        if figure is None:
+            return Moments()
+        return Moments(
+            n=figure.value, whole=self._whole(figure.value), noise=Noise(var_n=figure.noise_sd**2)
+        )
 
     def answered_any(self) -> float | None:
         """How many answer sets answered at least one question (released), or None."""

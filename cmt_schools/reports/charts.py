@@ -53,7 +53,6 @@ def trend_chart(
 ) -> TrendChart:
     left, right, top, bottom = 84, 12, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
-    by_week: dict[date, TrendPoint] = {point.week: point for point in group.trend}
 
     def y_of(value: float) -> float:
         return round(top + (SCALE_HIGH - value) / (SCALE_HIGH - SCALE_LOW) * plot_h, 1)
@@ -63,21 +62,42 @@ def trend_chart(
             return round(left + plot_w / 2, 1)
         return round(left + index * plot_w / (len(weeks) - 1), 1)
 
-    points = []
-    for index, week in enumerate(weeks):
-        point = by_week.get(week)
-        figure = point.figure if point else None
-        shown = figure is not None and figure.shown and figure.mean is not None
-        points.append(
-            ChartPoint(
-                week=week,
-                x=x_of(index),
-                y=y_of(figure.mean) if shown else None,  # type: ignore[union-attr,arg-type]
-                mean=round(figure.mean, 1) if shown else None,  # type: ignore[union-attr,arg-type]
-                n=figure.n if shown else None,  # type: ignore[union-attr]
-                status=figure.status if figure else "none",
-            )
-        )
+    by_week: dict[date, TrendPoint] = {point.week: point for point in group.trend}
+    points = [
+        _chart_point(week, x_of(index), by_week.get(week), y_of) for index, week in enumerate(weeks)
+    ]
+    gridlines = tuple(
+        (y_of(value), f"{value} {SCALE_WORDS[value]}" if value in SCALE_WORDS else str(value))
+        for value in range(SCALE_LOW, SCALE_HIGH + 1)
+    )
+    step = max(1, (len(weeks) + 4) // 5)  # at most about five labels along the bottom
+    x_labels = tuple((points[i].x, week_label(weeks[i])) for i in range(0, len(weeks), step))
+    return TrendChart(
+        chart_id=chart_id,
+        title=f"Right now, week by week: {group.label}",
+        description=_description(points),
+        width=width,
+        height=height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        gridlines=gridlines,
+        points=tuple(points),
+        segments=_segments(points),
+        x_labels=x_labels,
+    )
+
+
+def _chart_point(week: date, x: float, point: TrendPoint | None, y_of) -> ChartPoint:
+    figure = point.figure if point else None
+    if figure is None or not figure.shown or figure.mean is None:
+        return ChartPoint(week, x, None, None, None, figure.status if figure else "none")
+    return ChartPoint(week, x, y_of(figure.mean), round(figure.mean, 1), figure.n, figure.status)
+
+
+def _segments(points: list[ChartPoint]) -> tuple[str, ...]:
+    """Polylines "x,y x,y" for each run of shown weeks (a week not shown breaks the line)."""
     segments, run = [], []
     for point in points:
         if point.y is None:
@@ -88,39 +108,19 @@ def trend_chart(
             run.append(f"{point.x},{point.y}")
     if len(run) > 1:
         segments.append(" ".join(run))
-    gridlines = tuple(
-        (y_of(value), f"{value} {SCALE_WORDS[value]}" if value in SCALE_WORDS else str(value))
-        for value in range(SCALE_LOW, SCALE_HIGH + 1)
-    )
-    step = max(1, (len(weeks) + 4) // 5)  # at most about five labels along the bottom
-    x_labels = tuple((points[i].x, week_label(weeks[i])) for i in range(0, len(weeks), step))
-    shown = [point for point in points if point.y is not None]
-    if shown:
-        parts = [
-            f"week of {week_label(p.week)}: {p.mean}"
-            if p.y is not None
-            else f"week of {week_label(p.week)}: not shown"
-            for p in points
-        ]
-        description = (
-            "Average answer to the right-now check each week, from 1 (calm) to 5 (wound up). "
-            + "; ".join(parts)
-            + "."
-        )
-    else:
-        description = "No week had enough answers to show."
-    return TrendChart(
-        chart_id=chart_id,
-        title=f"Right now, week by week: {group.label}",
-        description=description,
-        width=width,
-        height=height,
-        left=left,
-        right=right,
-        top=top,
-        bottom=bottom,
-        gridlines=gridlines,
-        points=tuple(points),
-        segments=tuple(segments),
-        x_labels=x_labels,
+    return tuple(segments)
+
+
+def _description(points: list[ChartPoint]) -> str:
+    """The chart in words, for screen readers and the PDF."""
+    if not any(point.y is not None for point in points):
+        return "No week had enough answers to show."
+    parts = [
+        f"week of {week_label(p.week)}: {p.mean if p.y is not None else 'not shown'}"
+        for p in points
+    ]
+    return (
+        "Average answer to the right-now check each week, from 1 (calm) to 5 (wound up). "
+        + "; ".join(parts)
+        + "."
     )

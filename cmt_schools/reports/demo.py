@@ -59,19 +59,21 @@ def seed(demo) -> None:
             second_day = min(_next_day(baseline_day), endpoint_day)
             for part, day in ((half, baseline_day), (present - half, second_day)):
                 _checkin(school_class, "baseline", day, synthetic.term_answers(
-                    rng, part, synthetic.START, shift=shift))  # fmt: skip
+                    rng, part, synthetic.START, shift=shift), (size + 1) // 2)  # fmt: skip
         else:
             _checkin(
                 school_class,
                 "baseline",
                 baseline_day,
                 synthetic.term_answers(rng, present, synthetic.START, shift=shift),
+                size,
             )
         _checkin(
             school_class,
             "endpoint",
             endpoint_day,
             synthetic.term_answers(rng, _attending(rng, size, 0.88), synthetic.END, shift=shift),
+            size,
         )
         # A right-now check in most weeks between the two waves, slowly calmer.
         week = baseline_day + timedelta(days=7)
@@ -85,6 +87,7 @@ def seed(demo) -> None:
                     "now",
                     _school_day(week, today),
                     synthetic.now_answers(rng, _attending(rng, size, 0.9), leaning),
+                    size,
                 )
             week += timedelta(days=7)
             number += 1
@@ -245,9 +248,12 @@ def _lay_out_lessons(
 _DEMO_NOISE = random.Random(SEED + 1)
 
 
-def _checkin(school_class: SchoolClass, kind: str, day: date, answers: list[dict]) -> None:
+def _checkin(
+    school_class: SchoolClass, kind: str, day: date, answers: list[dict], class_size: int
+) -> None:
     if answers:
         synthetic.add_checkin(
+            class_size=class_size,
             school_id=school_class.school_id,
             class_id=school_class.id,
             band=school_class.band,

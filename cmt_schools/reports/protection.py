@@ -95,106 +95,119 @@ def protect(
     """
     if threshold < 1:
         raise ValueError("the threshold must be at least 1")
-    leaves = list(leaves)
-    leaf_ids = [leaf.leaf for leaf in leaves]
-    if len(set(leaf_ids)) != len(leaf_ids):
-        raise ValueError("leaf ids must be unique")
-    leaves_of: dict[Hashable, list[LeafCount]] = {group: [] for group in groups}
-    for leaf in leaves:
-        if leaf.group not in leaves_of:
-            raise ValueError(f"leaf {leaf.leaf!r} belongs to an unknown class {leaf.group!r}")
-        if leaf.count < 0:
-            raise ValueError("counts cannot be negative")
-        leaves_of[leaf.group].append(leaf)
-    groups_of: dict[Hashable, list[Hashable]] = {}
-    for group, unit in groups.items():
-        groups_of.setdefault(unit, []).append(group)
-
-    count = {leaf.leaf: leaf.count for leaf in leaves}
-    # A leaf its own page shows: published, never in anyone's residual.
-    alone = {leaf.leaf for leaf in leaves if leaf.shown_alone and leaf.count >= threshold}
-    withheld: set[Hashable] = set()
-    status: dict[tuple, str] = {}
-    # residual[key]: the open leaves under a cell that no published smaller cell covers.
-    # For a published cell it is what subtraction can reveal (0 or >= threshold); for an
-    # unpublished cell it passes up to the parent.
-    residual: dict[tuple, list[Hashable]] = {}
-
-    def total(leaf_ids: Iterable[Hashable]) -> int:
-        return sum(count[leaf] for leaf in leaf_ids)
-
-    def withhold(leaf_ids: Iterable[Hashable]) -> None:
-        for leaf in leaf_ids:
-            withheld.add(leaf)
-            count[leaf] = 0
-
-    def cell_count(key: tuple) -> int:
-        if key[0] == "group":
-            return total(leaf.leaf for leaf in leaves_of[key[1]])
-        if key[0] == "unit":
-            return sum(cell_count(group_key(g)) for g in groups_of[key[1]])
-        return sum(cell_count(unit_key(u)) for u in groups_of)
-
-    # Classes.
-    for group, members in leaves_of.items():
-        key = group_key(group)
-        open_leaves = [leaf.leaf for leaf in members if leaf.leaf not in alone and leaf.count]
-        n = total(leaf.leaf for leaf in members)
-        if not show_groups:
-            status[key] = NOT_SHOWN_HERE
-        elif n == 0:
-            status[key] = NO_ANSWERS
-        elif n < threshold:
-            status[key] = SMALL
-        else:
-            status[key] = SHOWN
-            if 0 < total(open_leaves) < threshold:
-                # Small check-ins beside large ones: no other cell can hide them.
-                withhold(open_leaves)
-                open_leaves = []
-        residual[key] = open_leaves
-
-    def settle(key: tuple, children: list[tuple]) -> None:
-        """Publish or suppress a year group or the school, given its settled children."""
-        n = cell_count(key)
-        open_leaves = [
-            leaf for child in children if not _published(status[child]) for leaf in residual[child]
-        ]
-        if n == 0:
-            status[key] = NO_ANSWERS
-        elif n < threshold:
-            status[key] = SMALL
-        else:
-            status[key] = SHOWN
-            if 0 < total(open_leaves) < threshold:
-                helpers = [
-                    child
-                    for child in children
-                    if _published(status[child]) and total(residual[child]) > 0
-                ]
-                if helpers:
-                    chosen = min(
-                        helpers, key=lambda c: (total(residual[c]), cell_count(c), repr(c))
-                    )
-                    status[chosen] = COMPLEMENTARY
-                    open_leaves += residual[chosen]
-                else:
-                    withhold(open_leaves)
-                    open_leaves = []
-        residual[key] = open_leaves
-
-    for unit, members in groups_of.items():
-        settle(unit_key(unit), [group_key(g) for g in members])
-    settle(SCHOOL, [unit_key(u) for u in groups_of])
-
-    counts = {key: cell_count(key) for key in status}
+    column = _Column(groups, list(leaves), threshold)
+    for group in column.leaves_of:
+        column.settle_class(group, show_groups)
+    for unit, members in column.groups_of.items():
+        column.settle(unit_key(unit), [group_key(g) for g in members])
+    column.settle(SCHOOL, [unit_key(u) for u in column.groups_of])
     return Protection(
         threshold=threshold,
-        status=status,
-        counts=counts,
-        withheld=frozenset(withheld),
+        status=column.status,
+        counts={key: column.cell_count(key) for key in column.status},
+        withheld=frozenset(column.withheld),
         unit_of=dict(groups),
     )
+
+
+class _Column:
+    """One column being settled, from the classes up to the school."""
+
+    def __init__(
+        self, groups: Mapping[Hashable, Hashable], leaves: list[LeafCount], threshold: int
+    ) -> None:
+        self.threshold = threshold
+        self.leaves_of: dict[Hashable, list[LeafCount]] = {group: [] for group in groups}
+        self.groups_of: dict[Hashable, list[Hashable]] = {}
+        for group, unit in groups.items():
+            self.groups_of.setdefault(unit, []).append(group)
+        self._add_leaves(leaves)
+        self.count = {leaf.leaf: leaf.count for leaf in leaves}
+        # A leaf its own page shows: published, never in anyone's residual.
+        self.alone = {leaf.leaf for leaf in leaves if leaf.shown_alone and leaf.count >= threshold}
+        self.withheld: set[Hashable] = set()
+        self.status: dict[tuple, str] = {}
+        # residual[key]: the open leaves under a cell that no published smaller cell covers.
+        # For a published cell it is what subtraction can reveal (0 or >= threshold); for an
+        # unpublished cell it passes up to the parent.
+        self.residual: dict[tuple, list[Hashable]] = {}
+
+    def _add_leaves(self, leaves: list[LeafCount]) -> None:
+        leaf_ids = [leaf.leaf for leaf in leaves]
+        if len(set(leaf_ids)) != len(leaf_ids):
+            raise ValueError("leaf ids must be unique")
+        for leaf in leaves:
+            if leaf.group not in self.leaves_of:
+                raise ValueError(f"leaf {leaf.leaf!r} belongs to an unknown class {leaf.group!r}")
+            if leaf.count < 0:
+                raise ValueError("counts cannot be negative")
+            self.leaves_of[leaf.group].append(leaf)
+
+    def total(self, leaf_ids: Iterable[Hashable]) -> int:
+        return sum(self.count[leaf] for leaf in leaf_ids)
+
+    def withhold(self, leaf_ids: Iterable[Hashable]) -> None:
+        for leaf in leaf_ids:
+            self.withheld.add(leaf)
+            self.count[leaf] = 0
+
+    def cell_count(self, key: tuple) -> int:
+        if key[0] == "group":
+            return self.total(leaf.leaf for leaf in self.leaves_of[key[1]])
+        if key[0] == "unit":
+            return sum(self.cell_count(group_key(g)) for g in self.groups_of[key[1]])
+        return sum(self.cell_count(unit_key(u)) for u in self.groups_of)
+
+    def _by_size(self, n: int) -> str:
+        if n == 0:
+            return NO_ANSWERS
+        return SMALL if n < self.threshold else SHOWN
+
+    def settle_class(self, group: Hashable, show_groups: bool) -> None:
+        key = group_key(group)
+        members = self.leaves_of[group]
+        open_leaves = [leaf.leaf for leaf in members if leaf.leaf not in self.alone and leaf.count]
+        self.status[key] = (
+            self._by_size(self.total(leaf.leaf for leaf in members))
+            if show_groups
+            else NOT_SHOWN_HERE
+        )
+        if self.status[key] == SHOWN and 0 < self.total(open_leaves) < self.threshold:
+            # Small check-ins beside large ones: no other cell can hide them.
+            self.withhold(open_leaves)
+            open_leaves = []
+        self.residual[key] = open_leaves
+
+    def settle(self, key: tuple, children: list[tuple]) -> None:
+        """Publish or suppress a year group or the school, given its settled children."""
+        open_leaves = [
+            leaf
+            for child in children
+            if not _published(self.status[child])
+            for leaf in self.residual[child]
+        ]
+        self.status[key] = self._by_size(self.cell_count(key))
+        if self.status[key] == SHOWN and 0 < self.total(open_leaves) < self.threshold:
+            open_leaves = self._cover(open_leaves, children)
+        self.residual[key] = open_leaves
+
+    def _cover(self, open_leaves: list[Hashable], children: list[tuple]) -> list[Hashable]:
+        """A small residual under a shown cell: suppress one more child (the smallest whose
+        own residual is not empty), or, when none can help, withhold the residual."""
+        helpers = [
+            child
+            for child in children
+            if _published(self.status[child]) and self.total(self.residual[child]) > 0
+        ]
+        if not helpers:
+            self.withhold(open_leaves)
+            return []
+        chosen = min(
+            helpers,
+            key=lambda c: (self.total(self.residual[c]), self.cell_count(c), repr(c)),
+        )
+        self.status[chosen] = COMPLEMENTARY
+        return open_leaves + self.residual[chosen]
 
 
 def _published(status: str) -> bool:

@@ -19,7 +19,7 @@ from statistics import NormalDist
 from ..accounts.models import School
 from ..checkins import release
 from ..checkins.models import AnswerSet, CheckIn
-from ..checkins.services import store_release
+from ..checkins.services import ANSWER_MARGIN, store_release
 from ..extensions import db
 
 PUPIL_SD = 0.7  # how much pupils differ from each other
@@ -120,6 +120,7 @@ def add_checkin(
     with_answer_sets: bool = True,
     occurrence_id: int | None = None,
     noise: release.NoiseSource = release.opendp_noise,
+    class_size: int | None = None,
 ) -> CheckIn:
     """A finalised check-in with its answer count and released figures, as the check-ins
     feature leaves one when it closes (the caller has called begin_write and commits).
@@ -137,7 +138,8 @@ def add_checkin(
         opened_on=opened_on,
         closes_at=closes,
         closed_at=closes,
-        max_answers=max(40, len(answers) + 5),
+        # As the teacher gives it when opening: the class's pupils, plus the margin.
+        max_answers=(class_size if class_size is not None else len(answers)) + ANSWER_MARGIN,
         answer_count=len(answers),
     )
     db.session.add(checkin)

@@ -80,7 +80,7 @@ def _summarise(term) -> services.TermSummary:
 def _charts(summary: services.TermSummary) -> dict:
     charts = {}
     for index, group in enumerate([summary.school, *summary.years]):
-        if group.trend:
+        if group.has_trend:  # no chart of nothing: a group whose every week was too small
             charts[group.key] = trend_chart(group, summary.weeks, f"trend-{index}")
     return charts
 
@@ -89,6 +89,13 @@ def _context(summary: services.TermSummary) -> dict:
     return {
         "summary": summary,
         "charts": _charts(summary),
+        # How many changes the summary shows, for the caution about many comparisons.
+        "comparisons": sum(
+            1
+            for group in summary.groups()
+            for measure in services.MEASURES
+            if group.changes[measure].change is not None
+        ),
         "caveats": exports.CAVEATS,
         "measures": services.MEASURE_INFO,
         "measure_keys": services.MEASURES,

@@ -1,0 +1,41 @@
+"""Term summary downloads in the audit log, and the log's pages for the lead."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User
+from ..audit.models import AuditEvent
+from ..audit.services import record_event
+from ..database import begin_write
+from ..extensions import db
+from .model import TermSummary
+
+
+def record_download(user: User, summary: TermSummary, file_format: str) -> None:
+    """Write one audit event for a downloaded term summary (who, what, when)."""
+    term_name = " ".join(summary.term.name.split())  # one line in the log, whatever it holds
+    begin_write()
+    record_event(
+        "report.download",
+        school_id=summary.school_id,
+        user_id=user.id,
+        detail=f"Term summary ({file_format.upper()}) for {term_name} [term {summary.term.id}]",
+    )
+    db.session.commit()
+
+
+def audit_page(school_id: int, page: int, size: int) -> tuple[list[AuditEvent], bool]:
+    """One page of the school's audit log, newest first, and whether an older page exists."""
+    events = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.user))
+            .where(AuditEvent.school_id == school_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .offset((page - 1) * size)
+            .limit(size + 1)
+        )
+    )
+    return events[:size], len(events) > size
