@@ -110,15 +110,19 @@ def test_a_changed_file_gets_a_new_url(app, tmp_path):
 
     from cmt_schools.core import static_files
 
-    app.static_folder = str(tmp_path)
-    (tmp_path / "site.css").write_text("body { color: black }")
+    static = tmp_path / "static"
+    static.mkdir()
+    app.static_folder = str(static)
+    (static / "site.css").write_text("body { color: black }")
+    (tmp_path / "outside.css").write_text("not a static file")
     with app.test_request_context():
         first = url_for("static", filename="site.css")
-        (tmp_path / "site.css").write_text("body { color: navy; }")
+        (static / "site.css").write_text("body { color: navy; }")
         second = url_for("static", filename="site.css")
         assert first != second and first.startswith("/static/site.css?v=")
         assert url_for("static", filename="nowhere.css") == "/static/nowhere.css"
-    assert static_files.static_version("../secret") is None
+        # Only files inside the static folder are read.
+        assert static_files.static_version("../outside.css") is None
 
 
 def test_the_staff_board_with_the_join_code_is_never_stored(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
 from flask_compress import Compress
+from werkzeug.security import safe_join
 
 YEAR = 31_536_000
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
@@ -40,9 +41,10 @@ _hashes: dict[tuple[str, int, int], str] = {}
 def static_version(filename: str) -> str | None:
     """The first 12 hex digits of the file's SHA-256, or None if there is no such file."""
     folder = current_app.static_folder
-    if folder is None:
+    joined = safe_join(folder, filename) if folder else None
+    if joined is None:  # no static folder, or a name that would leave it
         return None
-    path = Path(folder, filename)
+    path = Path(joined)
     try:
         stat = os.stat(path)
     except (OSError, ValueError):
