@@ -18,7 +18,7 @@ The pupil's bytes: the 8-class school served by Werkzeug's threaded server, Chro
 (Playwright, /usr/bin/chromium) joins an open check-in by its code, answers and sends;
 Chrome DevTools' Network events give each response's bytes on the wire (headers included:
 encodedDataLength) and whether it came from the browser's cache. The second visit is the
-same browser joining the next check-in of another class.
+same browser joining the class's next check-in (the first one closed).
 """
 
 from __future__ import annotations
@@ -387,7 +387,7 @@ def pupil_report(pupil: dict) -> list[str]:
         f"### A pupil's check-in in Chromium {pupil['chromium']}",
         "",
         "Bytes on the wire (headers included) per step; the second visit is the same browser "
-        "joining another class's check-in.",
+        "joining the class's next check-in, the first one closed.",
         "",
         "| visit | step | requests | from the network | from the cache | bytes | encodings |",
         "|---|---|---:|---:|---:|---:|---|",
