@@ -58,11 +58,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .core.headers import init_headers
     from .core.inputs import init_inputs
     from .core.navigation import init_navigation
+    from .core.static_files import init_static_files
 
     init_inputs(app)  # bounded id converters before any route; input checks before all else
     init_sessions(app)  # session timeouts run before the access check
     init_access(app)
     init_headers(app)
+    init_static_files(app)  # versioned, long-cached static files; compressed responses
     init_errors(app)
     init_navigation(app)
     init_dates(app)

@@ -197,7 +197,9 @@ def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
     browser = requests.Session()
     login = browser.get(base + "/login", timeout=10)
     assert login.status_code == 200 and "Sign in" in login.text
-    stylesheet = re.search(r'href="(/static/css/[^"]+\.css)"', login.text).group(1)
+    stylesheet = re.search(r'href="(/static/css/[^"]+\.css(?:\?v=[0-9a-f]+)?)"', login.text).group(
+        1
+    )
     css = browser.get(base + stylesheet, timeout=10)
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert len(css.content) > 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
@@ -13,6 +14,10 @@ from ...database import begin_write
 from ...extensions import db
 from ..models import YEAR_GROUPS, SchoolClass, band_for_year
 from .common import BANDS, MAX_NAME, _check_name
+
+# Pages that list classes read each one's lessons and teacher: load them in one statement
+# each for all the classes, not one per class (selectinload's IN over the class ids).
+CLASS_WITH_PLAN = (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
 
 
 def curriculum_lessons(band: str) -> tuple[Lesson, ...]:
@@ -198,9 +203,12 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
 
 
 def classes_for(user: User, *, archived: bool = False) -> list[SchoolClass]:
-    """A teacher's own classes; every class of the school for a lead."""
-    statement = select(SchoolClass).where(
-        SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
+    """A teacher's own classes; every class of the school for a lead, each with its
+    lessons and teacher loaded alongside (two more statements, whatever the count)."""
+    statement = (
+        select(SchoolClass)
+        .where(SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived))
+        .options(*CLASS_WITH_PLAN)
     )
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
