@@ -87,8 +87,10 @@ class InviteTeacherForm(FlaskForm):
 class SupportContactForm(Form):
     name = StringField("Name", validators=[Optional(), Length(max=80)])
     detail = StringField("How to reach them", validators=[Optional(), Length(max=160)])
-    for_ks2 = BooleanField("Show to KS2 (ages 7-11)")
-    for_ks3_ks4 = BooleanField("Show to KS3 and KS4 (ages 11-16)")
+    # A new contact is for every pupil until the lead says otherwise: one left unticked by
+    # accident would be shown to nobody and left out of the safeguarding briefing.
+    for_ks2 = BooleanField("Show to KS2 (ages 7-11)", default=True)
+    for_ks3_ks4 = BooleanField("Show to KS3 and KS4 (ages 11-16)", default=True)
 
 
 class SchoolSettingsForm(FlaskForm):

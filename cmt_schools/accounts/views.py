@@ -263,6 +263,12 @@ def staff_active(user_id: int):
     return redirect(url_for("accounts.staff"))
 
 
+_SHOWN_TO_NOBODY = (
+    "{name} is shown to no pupil: tick KS2, KS3 and KS4, or both, so pupils see it at the end "
+    "of every check-in (and it is in the safeguarding briefing)."
+)
+
+
 @bp.route("/school/settings", methods=["GET", "POST"])
 @allow(LEAD)
 def school_settings():
@@ -301,6 +307,9 @@ def school_settings():
             form_errors_from(form, error)
         else:
             flash("School settings saved.", "success")
+            for contact in school.support_contacts:
+                if contact.shown_to_nobody:
+                    flash(_SHOWN_TO_NOBODY.format(name=contact.name), "warning")
             return redirect(url_for("accounts.school_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/school_settings.html", form=form, school=school), status

@@ -43,11 +43,13 @@ from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db
 from ..scheduling.services import classes_for
 from . import device, questions, services, throttle
+from .help import contact_links
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .guard import PUPIL_ENDPOINTS
 from .models import KINDS, CheckIn
 
 bp = Blueprint("checkins", __name__)
+bp.add_app_template_filter(contact_links)
 add_nav_item("checkins.index", "Check-ins", ("teacher", "lead"))
 
 # The pupil form is tiny: refuse anything bigger before parsing it.

@@ -9,6 +9,7 @@ from ...accounts.models import User
 from ...audit.services import record_event
 from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...curriculum.schema import Lesson
 from ...database import begin_write
 from ...extensions import db
@@ -210,8 +211,8 @@ def push_on_from(
     if len(slots) < len(moving):
         raise ServiceError(
             f"There are only {len(slots)} free {_weekday_list(weekdays)} left in the terms "
-            f"entered for these {len(moving)} lessons. Ask your lead to add the next term's "
-            "dates, or move lessons one by one."
+            f"entered for these {count_of(len(moving), 'lesson')}. Ask your lead to add the "
+            "next term's dates, or move lessons one by one."
         )
     for o, day in zip(moving, slots, strict=True):
         if o.scheduled_on != day:

@@ -13,6 +13,7 @@ from ...accounts.models import School, User
 from ...audit.services import record_event
 from ...core.dates import WEEKDAY_NAMES, long_date
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
@@ -233,8 +234,8 @@ def preview_programme(
     if active:
         plan.warnings.insert(
             0,
-            f"This replaces the {len(active)} lessons planned now. Lessons kept in the new "
-            "plan keep their place in calendar apps.",
+            f"This replaces the {count_of(len(active), 'lesson')} planned now. Lessons kept in "
+            "the new plan keep their place in calendar apps.",
         )
     return plan
 

@@ -13,6 +13,7 @@ from ...accounts.views import form_errors_from
 from ...core.access import STAFF, allow
 from ...core.dates import long_date, staff_today
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...extensions import db
 from .. import services
 from ..forms import (
@@ -89,8 +90,8 @@ def schedule(class_id: int):
                     )
                     first, last = saved.lessons[0].day, saved.lessons[-1].day
                     flash(
-                        f"{len(saved.lessons)} lessons scheduled for {school_class.name}, "
-                        f"from {long_date(first)} to {long_date(last)}.",
+                        f"{count_of(len(saved.lessons), 'lesson')} scheduled for "
+                        f"{school_class.name}, from {long_date(first)} to {long_date(last)}.",
                         "success",
                     )
                     return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
@@ -223,7 +224,8 @@ def lesson_missed(occurrence_id: int):
         flash(error.message, "error")
         return _render_class_detail(school_class, status=400)
     flash(
-        f"{services.lesson_label(occurrence.lesson_key)} and the {len(moved) - 1} lessons after "
+        f"{services.lesson_label(occurrence.lesson_key)} and the "
+        f"{count_of(len(moved) - 1, 'lesson')} after "
         f"it moved on, in order: now {long_date(moved[0].scheduled_on)} to "
         f"{long_date(moved[-1].scheduled_on)}.",
         "success",

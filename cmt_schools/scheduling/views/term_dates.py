@@ -12,6 +12,7 @@ from ...core.access import LEAD, allow
 from ...core.dates import staff_today
 from ...core.services import ServiceError
 from ...core.tenancy import get_owned_or_404
+from ...core.wording import count_of
 from ...extensions import db
 from .. import services
 from ..forms import (
@@ -102,7 +103,7 @@ def term_delete(term_id: int):
     term = get_owned_or_404(Term, term_id)
     name = term.name
     removed = services.delete_term(term, user=_user())
-    extra = f" and its {removed} closures" if removed else ""
+    extra = f" and its {count_of(removed, 'closure')}" if removed else ""
     flash(f"{name}{extra} deleted.", "success")
     return redirect(url_for("scheduling.school_calendar"))
 
@@ -110,8 +111,8 @@ def term_delete(term_id: int):
 def _closure_message(name: str, affected: int) -> None:
     if affected:
         flash(
-            f"{name} saved. It falls on {affected} scheduled lessons: their teachers will see "
-            "them marked to move.",
+            f"{name} saved. It falls on {count_of(affected, 'scheduled lesson')}: their "
+            f"teachers will see {'it' if affected == 1 else 'them'} marked to move.",
             "info",
         )
     else:
@@ -230,7 +231,10 @@ def school_year():
                     db.session.rollback()
                     _year_error(form, error)
                 else:
-                    flash(f"{added[0]} terms and {added[1]} closures added.", "success")
+                    flash(
+                        f"{count_of(added[0], 'term')} and {count_of(added[1], 'closure')} added.",
+                        "success",
+                    )
                     return redirect(url_for("scheduling.school_calendar"))
     return render_template(
         "scheduling/school_year.html", form=form, suggestion=suggestion, year=year
