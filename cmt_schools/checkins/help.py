@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-
 from sqlalchemy import (
     Boolean,
     String,
@@ -106,26 +105,27 @@ def contact_links(detail: str) -> Markup:
     Everything else is escaped as Jinja would; links open with no referrer, so the site a
     pupil taps through to never learns which check-in they came from.
     """
-    pieces: list[str] = []
+    pieces: list[Markup] = []
     end = 0
     for found in _CONTACT_PARTS.finditer(detail):
-        pieces.append(str(escape(detail[end : found.start()])))
+        pieces.append(escape(detail[end : found.start()]))
         end = found.end()
         if found["sms"]:
             number = found["sms_number"].replace(" ", "")
-            href = f"sms:{number}?&body={found['word']}"
+            pieces.append(escape(found["sms"][: found.start("sms_number") - found.start()]))
             pieces.append(
-                str(escape(found["sms"][: found.start("sms_number") - found.start()]))
-                + str(Markup('<a href="{}">{}</a>').format(href, found["sms_number"]))
+                Markup('<a href="sms:{}?&amp;body={}">{}</a>').format(
+                    number, found["word"], found["sms_number"]
+                )
             )
         elif found["web"]:
             address = found["web"]
             href = address if address.startswith("http") else "https://" + address
             pieces.append(
-                str(Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(href, address))
+                Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(href, address)
             )
         else:
             number = found["phone"].replace(" ", "")
-            pieces.append(str(Markup('<a href="tel:{}">{}</a>').format(number, found["phone"])))
-    pieces.append(str(escape(detail[end:])))
-    return Markup("".join(pieces))
+            pieces.append(Markup('<a href="tel:{}">{}</a>').format(number, found["phone"]))
+    pieces.append(escape(detail[end:]))
+    return Markup("").join(pieces)

@@ -43,9 +43,9 @@ from ..core.tenancy import get_owned_or_404
 from ..extensions import csrf, db
 from ..scheduling.services import classes_for
 from . import device, questions, services, throttle
-from .help import contact_links
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .guard import PUPIL_ENDPOINTS
+from .help import contact_links
 from .models import KINDS, CheckIn
 
 bp = Blueprint("checkins", __name__)
