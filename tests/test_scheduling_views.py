@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
@@ -94,12 +95,21 @@ def test_the_lead_adds_terms_and_closures_through_the_pages(app, make_lead):
     client = login(app, lead)
     response = client.post(
         "/term-dates/terms",
-        data={"name": "Autumn 2026", "first_day": "2026-09-02", "last_day": "2026-12-18"},
+        data={
+            "term-name": "Autumn 2026",
+            "term-first_day": "2026-09-02",
+            "term-last_day": "2026-12-18",
+        },
     )
     assert response.status_code == 302
     response = client.post(
         "/term-dates/closures",
-        data={"name": "INSET day", "kind": "inset", "first_day": "2026-09-02", "last_day": ""},
+        data={
+            "closure-name": "INSET day",
+            "closure-kind": "inset",
+            "closure-first_day": "2026-09-02",
+            "closure-last_day": "",
+        },
     )
     assert response.status_code == 302
     closure = db.session.scalars(select(Closure)).one()
@@ -240,3 +250,37 @@ def test_the_account_page_links_to_the_calendar_feed_settings(app, make_lead):
     assert "/calendar/feed" in client.get("/account").get_data(as_text=True)
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "Enter this year's terms, half-terms and INSET days" in dashboard
+
+
+def test_the_schedule_form_ticks_no_weekday_and_says_how_many_lessons_a_week(app, scheduled_school):
+    s = scheduled_school
+    client = login(app, s.teacher)
+    page = client.get(f"/classes/{s.school_class.id}/schedule").get_data(as_text=True)
+    assert 'name="weekdays"' in page
+    assert not re.search(r'<input[^>]*checked[^>]*name="weekdays"', page)
+    assert "Last time: Mondays." in page  # the class's weekdays are said, not ticked
+    data = {
+        "core": [str(n) for n in range(1, 9)],
+        "first_day": "2026-09-08",
+        "starts_at": "10:00",
+        "minutes": "50",
+        "step": "preview",
+    }
+    one = client.post(f"/classes/{s.school_class.id}/schedule", data={**data, "weekdays": ["0"]})
+    assert "1 lesson a week, on Mondays." in one.get_data(as_text=True)
+    two = client.post(
+        f"/classes/{s.school_class.id}/schedule", data={**data, "weekdays": ["0", "3"]}
+    )
+    html = two.get_data(as_text=True)
+    assert "2 lessons a week: Mondays and Thursdays." in html
+    assert "Most classes have one a week: untick a day" in html
+
+
+def test_the_term_dates_forms_have_their_own_ids_and_labels(app, scheduled_school):
+    client = login(app, scheduled_school.lead)
+    page = client.get("/term-dates").get_data(as_text=True)
+    for prefix in ("term", "closure"):
+        for name in ("name", "first_day", "last_day"):
+            assert page.count(f'id="{prefix}-{name}"') == 1
+            assert f'<label class="label" for="{prefix}-{name}">' in page
+    assert 'id="name"' not in page and 'id="csrf_token"' not in page

@@ -82,10 +82,12 @@ from .planning import (
     SchedulePlan,
     available_slots,
     lay_out_schedule,
+    lessons_a_week,
     preview_programme,
     programme_lessons,
     schedule_programme,
     school_class_school,
+    weekday_list,
 )
 from .progress import ClassProgress, PlanRow, class_progress, plan_rows, programme_progress
 from .school_year import (
@@ -142,6 +144,7 @@ __all__ = [
     "lay_out_schedule",
     "lesson_for",
     "lesson_label",
+    "lessons_a_week",
     "lessons_between",
     "load_calendar",
     "month_grid",
@@ -171,4 +174,5 @@ __all__ = [
     "update_term",
     "user_for_feed_token",
     "week_window",
+    "weekday_list",
 ]

@@ -198,9 +198,27 @@ def lay_out_schedule(
     return SchedulePlan(lessons, warnings)
 
 
-def _weekday_list(weekdays: Iterable[int]) -> str:
-    names = [WEEKDAY_NAMES[day] + "s" for day in sorted(weekdays)]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def weekday_list(weekdays: Iterable[int]) -> str:
+    """ "Mondays", "Mondays and Thursdays"; empty for no weekdays."""
+    names = [WEEKDAY_NAMES[day] + "s" for day in sorted(set(weekdays))]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_weekday_list = weekday_list
+
+
+def lessons_a_week(weekdays: Iterable[int]) -> str:
+    """What the ticked weekdays mean, in words: "1 lesson a week, on Mondays", "2 lessons a
+    week: Mondays and Thursdays"; empty when none is ticked."""
+    # Only real school weekdays: a refused form still holds whatever was sent.
+    days = sorted({day for day in weekdays if day in SCHOOL_WEEKDAYS})
+    if not days:
+        return ""
+    if len(days) == 1:
+        return f"1 lesson a week, on {weekday_list(days)}"
+    return f"{count_of(len(days), 'lesson')} a week: {weekday_list(days)}"
 
 
 class PlanChanged(ServiceError):

@@ -34,10 +34,11 @@ def _default_minutes(school_class: SchoolClass) -> int:
 
 def _fill_schedule_form(form, school_class: SchoolClass, core, start) -> None:
     """What the schedule form offers first: every core lesson from the next school day, at
-    the class's usual weekdays and time, or the band's usual lesson length."""
+    the class's usual time, or the band's usual lesson length. No weekday is ticked: one
+    ticked for the teacher, who then ticks their own, would give two lessons a week."""
     form.core.data = [lesson.number for lesson in core]
     form.first_day.data = start
-    form.weekdays.data = list(school_class.weekdays) or [start.weekday() % 5]
+    form.weekdays.data = []
     form.starts_at.data = school_class.lesson_starts_at or time(9, 0)
     form.minutes.data = school_class.lesson_minutes or _default_minutes(school_class)
 
@@ -115,6 +116,8 @@ def schedule(class_id: int):
         extras=[(form[f"extra_{i}"], lesson) for i, lesson in enumerate(extras)],
         plan=plan,
         calendar=calendar,
+        weekly=services.lessons_a_week(form.weekdays.data or []),
+        usual_weekdays=services.weekday_list(school_class.weekdays),
     ), status
 
 

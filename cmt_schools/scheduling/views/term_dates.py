@@ -24,6 +24,10 @@ from ..forms import (
 from ..models import Closure, Term
 from .common import _status, _user, bp
 
+# The page holds two forms; their prefixes keep every id (and each label's target) apart.
+TERM_PREFIX = "term"
+CLOSURE_PREFIX = "closure"
+
 
 def _render_school_calendar(term_form=None, closure_form=None, status=200):
     school = current_user.school
@@ -34,8 +38,8 @@ def _render_school_calendar(term_form=None, closure_form=None, status=200):
         "scheduling/school_calendar.html",
         terms=services.terms_of(school.id, newest_first=False),
         closures=services.closures_of(school.id),
-        term_form=term_form or TermForm(formdata=None),
-        closure_form=closure_form or ClosureForm(formdata=None),
+        term_form=term_form or TermForm(formdata=None, prefix=TERM_PREFIX),
+        closure_form=closure_form or ClosureForm(formdata=None, prefix=CLOSURE_PREFIX),
         coming_year=services.coming_school_year(school.id, today),
         calendar=calendar,
         months=services.term_calendar(calendar, term, []) if term else [],
@@ -53,7 +57,7 @@ def school_calendar():
 @bp.route("/term-dates/terms", methods=["POST"])
 @allow(LEAD)
 def term_add():
-    form = TermForm()
+    form = TermForm(prefix=TERM_PREFIX)
     if form.validate_on_submit():
         try:
             term = services.add_term(
@@ -122,7 +126,7 @@ def _closure_message(name: str, affected: int) -> None:
 @bp.route("/term-dates/closures", methods=["POST"])
 @allow(LEAD)
 def closure_add():
-    form = ClosureForm()
+    form = ClosureForm(prefix=CLOSURE_PREFIX)
     if form.validate_on_submit():
         try:
             closure, affected = services.add_closure(
