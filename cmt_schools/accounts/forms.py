@@ -79,9 +79,22 @@ class ProfileForm(FlaskForm):
     email = EmailField("Email", validators=EMAIL, render_kw={"autocomplete": "email"})
 
 
-class InviteTeacherForm(FlaskForm):
+# The roles a lead can invite someone to. A school may have more than one lead: heads,
+# deputies and PSHE leads often share the role.
+INVITABLE_ROLES = {
+    "teacher": "Teacher: schedules and teaches their own classes",
+    "lead": "School lead: also manages staff, term dates, settings and term summaries",
+}
+
+
+class InviteStaffForm(FlaskForm):
     name = StringField("Name", validators=NAME)
     email = EmailField("Email", validators=EMAIL)
+    role = RadioField(
+        "Role",
+        choices=list(INVITABLE_ROLES.items()),
+        default="teacher",  # also when a form sends none: the choices check the rest
+    )
 
 
 class SupportContactForm(Form):

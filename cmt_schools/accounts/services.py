@@ -161,13 +161,37 @@ def issue_account_token(
     return raw
 
 
+INVITABLE_ROLES = ("teacher", "lead")
+
+
+def invite_staff(
+    school: School,
+    *,
+    email: str,
+    name: str,
+    role: str = "teacher",
+    now: datetime,
+    lifetime: timedelta,
+    lead: User,
+) -> tuple[User, str]:
+    """Create a teacher's or another lead's account with no password, and an invitation
+    link token. Commits."""
+    begin_write()
+    if role not in INVITABLE_ROLES:
+        raise ServiceError("Invite someone as a teacher or as a school lead.", "role")
+    if not lead.is_lead or lead.school_id != school.id:
+        raise ServiceError("Only a lead of this school can invite its staff.")
+    user = _add_user(school, email=email, name=name, role=role)
+    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
+
+
 def invite_teacher(
     school: School, *, email: str, name: str, now: datetime, lifetime: timedelta, lead: User
 ) -> tuple[User, str]:
     """Create a teacher account with no password and an invitation link token. Commits."""
-    begin_write()
-    user = _add_user(school, email=email, name=name, role="teacher")
-    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
+    return invite_staff(
+        school, email=email, name=name, role="teacher", now=now, lifetime=lifetime, lead=lead
+    )
 
 
 def find_valid_token(raw: str, *, now: datetime) -> AccountToken | None:
