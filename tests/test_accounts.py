@@ -248,7 +248,7 @@ def test_lead_makes_a_reset_link_and_old_sessions_end(app, make_lead, make_teach
     lead_client = app.test_client()
     lead_client.post("/login", data={"email": lead.email, "password": PASSWORD})
     html = lead_client.post(f"/staff/{teacher.id}/link").get_data(as_text=True)
-    path = html.split('value="http://localhost')[1].split('"')[0]
+    path = re.search(r'<code id="new-link">http://localhost([^<]+)</code>', html).group(1)
     assert app.test_client().post(path, data={"password": "reset and renewed"}).status_code == 302
     assert teacher_client.get("/dashboard").status_code == 302
 
