@@ -281,10 +281,18 @@ def test_forms_bind_only_their_own_fields(client, auth, make_lead, make_school):
     auth.login(lead)
     client.post(
         "/staff",
-        data={"name": "B", "email": "b@example.org", "role": "lead", "school_id": str(other.id)},
+        data={
+            "name": "B",
+            "email": "b@example.org",
+            "school_id": str(other.id),
+            "password_hash": "x",
+            "session_version": "99",
+        },
     )
     created = services.find_user_by_email("b@example.org")
+    # The role is the form's own field (a teacher unless a lead is chosen); the rest is not.
     assert created.role == "teacher" and created.school_id == lead.school_id
+    assert created.password_hash is None and created.session_version == 1
 
 
 def test_teacher_cannot_manage_staff(client, auth, make_teacher):
