@@ -155,7 +155,7 @@ def issue_account_token(
         f"staff.{purpose}_link",
         school_id=user.school_id,
         user_id=issued_by.id,
-        detail=f"for user {user.id}",
+        detail=f"For {user.name} ({user.role_label})",
     )
     db.session.commit()
     return raw
@@ -241,7 +241,7 @@ def set_staff_active(user: User, active: bool, *, lead: User) -> None:
         "staff.reactivated" if active else "staff.deactivated",
         school_id=lead.school_id,
         user_id=lead.id,
-        detail=f"user {user.id}",
+        detail=user.name,
     )
     db.session.commit()
 

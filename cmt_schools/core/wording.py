@@ -25,10 +25,16 @@ def plural_of(word: str) -> str:
 
 def count_of(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 class", "8 classes", "0 classes": the number and the word that agrees with it."""
-    return f"{n} {singular if n == 1 else (plural or plural_of(singular))}"
+    return f"{n} {noun_for(n, singular, plural)}"
+
+
+def noun_for(n: int, singular: str, plural: str | None = None) -> str:
+    """The word alone that agrees with `n`, for a page that sets the number apart."""
+    return singular if n == 1 else (plural or plural_of(singular))
 
 
 def init_wording(app: Flask) -> None:
-    """`{{ n|count_of('lesson') }}` in every template, and `plural_of` for a bare word."""
+    """`{{ n|count_of('lesson') }}` and `{{ n|noun_for('class') }}` in every template."""
     app.add_template_filter(count_of)
+    app.add_template_filter(noun_for)
     app.add_template_filter(plural_of)

@@ -20,6 +20,7 @@ from ..audit.models import AuditEvent
 from ..audit.services import record_event
 from ..checkins import release
 from ..checkins.questions import RATHER_NOT_SAY, questions_for
+from ..core.dates import long_date
 from ..core.services import ServiceError
 from ..core.wording import count_of
 from ..database import begin_write
@@ -173,7 +174,10 @@ def tick_item(school: School, item: str, *, done_on: date | None, lead: User, to
     tick.done_on = done_on
     tick.ticked_by_id = lead.id
     record_event(
-        "setup.ticked", school_id=school.id, user_id=lead.id, detail=f"{item} on {done_on}"
+        "setup.ticked",
+        school_id=school.id,
+        user_id=lead.id,
+        detail=f"{MANUAL_ITEMS[item][0]}, done on {long_date(done_on)}",
     )
     db.session.commit()
 
@@ -188,7 +192,9 @@ def untick_item(school: School, item: str, *, lead: User) -> None:
     ).first()
     if tick is not None:
         db.session.delete(tick)
-        record_event("setup.unticked", school_id=school.id, user_id=lead.id, detail=item)
+        record_event(
+            "setup.unticked", school_id=school.id, user_id=lead.id, detail=MANUAL_ITEMS[item][0]
+        )
     db.session.commit()
 
 

@@ -15,7 +15,7 @@ from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
-from .classes import lesson_for, lesson_label
+from .classes import describe_occurrence, lesson_for, lesson_label
 from .common import ACTIVE_STATUSES
 from .planning import (
     PlannedLesson,
@@ -131,7 +131,7 @@ def move_occurrence(
         "schedule.moved",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"occurrence {occurrence.id}: {old_day.isoformat()} to {day.isoformat()}",
+        detail=f"{describe_occurrence(occurrence)} (moved from {long_date(old_day)})",
     )
     db.session.commit()
 
@@ -169,7 +169,7 @@ def set_occurrence_status(occurrence: LessonOccurrence, action: str, *, user: Us
         f"schedule.{action}",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"occurrence {occurrence.id}",
+        detail=describe_occurrence(occurrence),
     )
     db.session.commit()
 
@@ -222,7 +222,11 @@ def push_on_from(
         "schedule.pushed_on",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id} from position {occurrence.position}",
+        detail=(
+            f"{school_class.name}: {lesson_label(occurrence.lesson_key or '')} and "
+            f"{count_of(len(moving) - 1, 'lesson')} after it, now from "
+            f"{long_date(moving[0].scheduled_on)}"
+        ),
     )
     db.session.commit()
     return moving
@@ -319,7 +323,7 @@ def add_lesson(
         "schedule.added",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}: {lesson.key} on {day.isoformat()}",
+        detail=describe_occurrence(occurrence),
     )
     db.session.commit()
     return occurrence

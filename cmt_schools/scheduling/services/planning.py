@@ -332,7 +332,11 @@ def schedule_programme(
         "schedule.saved",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}: {len(plan.lessons)} lessons",
+        detail=(
+            f"{school_class.name}: {count_of(len(plan.lessons), 'lesson')}, "
+            f"{lessons_a_week(weekdays)}, from {long_date(plan.lessons[0].day)} "
+            f"to {long_date(plan.lessons[-1].day)}"
+        ),
     )
     db.session.commit()
     return plan
