@@ -543,7 +543,7 @@ def test_every_download_adds_an_audit_event_the_lead_can_read(client, oak):
     page = client.get("/reports/audit-log").get_data(as_text=True)
     assert page.count("Downloaded a term summary") == 2
     assert oak["lead"].name in page
-    assert page.index("Summer 2026 [term") < page.index("Autumn 2026 [term")  # newest first
+    assert page.index("for Summer 2026, ") < page.index("for Autumn 2026, ")  # newest first
 
 
 def test_audit_log_pages_and_bad_page_numbers(client, oak):
