@@ -87,3 +87,21 @@ def test_a_contact_shown_to_nobody_is_saved_and_flagged(client, auth, make_lead)
 )
 def test_contact_details_become_links_and_everything_else_is_escaped(detail, html):
     assert str(contact_links(detail)) == html
+
+
+def test_the_ks2_privacy_notice_describes_the_pictures_pupils_tap(client):
+    html = client.get("/privacy/pupils").get_data(as_text=True)
+    younger = html.split('id="ages-7-11"')[1].split('id="ages-11-16"')[0]
+    assert "tapping a face" not in younger
+    assert "For most questions it is a dot" in younger
+
+
+def test_the_awful_face_is_sad_not_angry():
+    from pathlib import Path
+
+    svg = (Path(__file__).parent.parent / "static/img/checkins/face-1.svg").read_text()
+    # Brows are two strokes "M outer L inner": raised inner ends read as sad, lowered angry.
+    brows = re.search(r'd="M(\d+) ([\d.]+) L(\d+) ([\d.]+) M(\d+) ([\d.]+) L(\d+) ([\d.]+)"', svg)
+    values = [float(v) for v in brows.groups()]
+    for outer_y, inner_y in ((values[1], values[3]), (values[5], values[7])):
+        assert inner_y < outer_y, "an inner brow end lower than the outer one reads as angry"
