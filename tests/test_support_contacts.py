@@ -105,3 +105,19 @@ def test_the_awful_face_is_sad_not_angry():
     values = [float(v) for v in brows.groups()]
     for outer_y, inner_y in ((values[1], values[3]), (values[5], values[7])):
         assert inner_y < outer_y, "an inner brow end lower than the outer one reads as angry"
+
+
+def test_the_safeguarding_briefing_says_a_contact_is_shown_to_no_pupil(client, auth, make_lead):
+    import io
+
+    from pypdf import PdfReader
+
+    lead = make_lead()
+    auth.login(lead)
+    data = {**SETTINGS, "contacts-0-name": "Kooth", "contacts-0-detail": "kooth.com"}
+    assert client.post("/school/settings", data=data).status_code == 302
+    pdf = client.get("/documents/dsl-briefing.pdf").get_data()
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+    assert "Kooth: kooth.com (shown to no pupil" in text
