@@ -343,6 +343,7 @@ def test_school_settings_saved_and_validated(client, auth, make_lead):
     ).first()
     assert "threshold 10 to 12" in event.detail and "protection standard to strong" in event.detail
     assert "months raw answers are kept 24 to 12" in event.detail
+    assert "school name changed" in event.detail and "support contacts changed" in event.detail
     bad = client.post("/school/settings", data={**data, "suppression_threshold": "2"})
     assert bad.status_code == 400 and "Use 5 to 100" in bad.get_data(as_text=True)
     # Protection cannot be turned off: only the levels there are.

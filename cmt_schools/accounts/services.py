@@ -341,6 +341,18 @@ def update_school_settings(
         )
         if old != new
     ]
+    old_contacts = [(c.name, c.detail, c.for_ks2, c.for_ks3_ks4) for c in school.support_contacts]
+    new_contacts = [(n.strip(), d.strip(), k2, k34) for n, d, k2, k34 in contacts if n.strip()]
+    changes += [
+        f"{label} changed"
+        for label, changed in (
+            ("school name", school.name != name.strip()),
+            ("nation", school.nation != nation),
+            ("trusted adults", (school.trusted_adults or "") != trusted_adults.strip()),
+            ("support contacts", old_contacts != new_contacts),
+        )
+        if changed
+    ]
     school.name = name.strip()
     school.nation = nation
     school.suppression_threshold = suppression_threshold
@@ -357,7 +369,7 @@ def update_school_settings(
         "school.settings_changed",
         school_id=school.id,
         user_id=lead.id,
-        detail="; ".join(changes) if changes else "",
+        detail="; ".join(changes) if changes else "Saved with nothing changed",
     )
     db.session.commit()
 
