@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from .accounts import services as accounts
 from .accounts.models import NATIONS, ROLES
 from .core.services import ServiceError
+from .core.wording import count_of
 from .extensions import db
 
 cmt = AppGroup("cmt", help="CMT Schools administration.")
@@ -105,8 +106,8 @@ def purge_checkins_command(today) -> None:
         click.echo("No check-in answers are older than their school's retention period.")
     for report in reports:
         click.echo(
-            f"{report.school_name}: deleted {report.answer_sets_deleted} answer sets of "
-            f"{report.checkins} check-ins opened before {report.cutoff.isoformat()} "
+            f"{report.school_name}: deleted {count_of(report.answer_sets_deleted, 'answer set')} "
+            f"of {count_of(report.checkins, 'check-in')} opened before {report.cutoff.isoformat()} "
             f"(kept {report.retention_months} months); their released figures remain."
         )
 

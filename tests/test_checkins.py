@@ -155,7 +155,7 @@ def test_the_help_kept_for_a_school_follows_the_leads_edits(app, open_checkin, t
     teacher.school.support_contacts[0].detail = "Chat at kooth.com, free and safe"
     db.session.commit()
     html = pupil_submits(app.test_client(), code, ALL_THREES)[0].get_data(as_text=True)
-    assert "Chat at kooth.com" in html
+    assert 'Chat at <a href="https://kooth.com" rel="noreferrer noopener">kooth.com</a>' in html
 
     begin_write()
     teacher.school.trusted_adults = "Mr Ahmed in the library"
@@ -552,7 +552,7 @@ def test_results_are_read_from_released_figures_so_they_survive_the_purge(
     db.session.commit()
     result = runner.invoke(args=["cmt", "purge-checkins"])
     assert result.exit_code == 0, result.output
-    assert "deleted 12 answer sets of 1 check-ins" in result.output
+    assert "deleted 12 answer sets of 1 check-in opened" in result.output
     assert answer_count(open_checkin.id) == 0
     after = _results_page(app, teacher, open_checkin)
 
@@ -580,7 +580,7 @@ def test_purge_keeps_answers_within_the_retention_period_and_finalises_first(
     result = runner.invoke(args=["cmt", "purge-checkins"])
     assert result.exit_code == 0, result.output
     assert (
-        "deleted 3 answer sets of 1 check-ins" in result.output
+        "deleted 3 answer sets of 1 check-in opened" in result.output
         and "(kept 6 months)" in result.output
     )
     assert answer_count(recent.id) == 3 and answer_count(old.id) == 0

@@ -102,6 +102,10 @@ class SupportContact(db.Model):
     def shown_to(self, band: str) -> bool:
         return self.for_ks2 if band == "ks2" else self.for_ks3_ks4
 
+    @property
+    def shown_to_nobody(self) -> bool:
+        return not (self.for_ks2 or self.for_ks3_ks4)
+
 
 @event.listens_for(Session, "before_flush")
 def _restamp_changed_help(session: Session, _context, _instances) -> None:
@@ -131,7 +135,7 @@ def _restamp_changed_help(session: Session, _context, _instances) -> None:
 DEFAULT_SUPPORT_CONTACTS = (
     ("Childline", "Call 0800 1111 for free, any time, or chat at childline.org.uk", True, True),
     ("Shout", "Text SHOUT to 85258 for free, any time", False, True),
-    ("In danger now", "Call 999", False, True),
+    ("In danger now", "Call 999", True, True),
 )
 
 

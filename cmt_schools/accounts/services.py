@@ -155,19 +155,43 @@ def issue_account_token(
         f"staff.{purpose}_link",
         school_id=user.school_id,
         user_id=issued_by.id,
-        detail=f"for user {user.id}",
+        detail=f"For {user.name} ({user.role_label})",
     )
     db.session.commit()
     return raw
+
+
+INVITABLE_ROLES = ("teacher", "lead")
+
+
+def invite_staff(
+    school: School,
+    *,
+    email: str,
+    name: str,
+    role: str = "teacher",
+    now: datetime,
+    lifetime: timedelta,
+    lead: User,
+) -> tuple[User, str]:
+    """Create a teacher's or another lead's account with no password, and an invitation
+    link token. Commits."""
+    begin_write()
+    if role not in INVITABLE_ROLES:
+        raise ServiceError("Invite someone as a teacher or as a school lead.", "role")
+    if not lead.is_lead or lead.school_id != school.id:
+        raise ServiceError("Only a lead of this school can invite its staff.")
+    user = _add_user(school, email=email, name=name, role=role)
+    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
 
 
 def invite_teacher(
     school: School, *, email: str, name: str, now: datetime, lifetime: timedelta, lead: User
 ) -> tuple[User, str]:
     """Create a teacher account with no password and an invitation link token. Commits."""
-    begin_write()
-    user = _add_user(school, email=email, name=name, role="teacher")
-    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
+    return invite_staff(
+        school, email=email, name=name, role="teacher", now=now, lifetime=lifetime, lead=lead
+    )
 
 
 def find_valid_token(raw: str, *, now: datetime) -> AccountToken | None:
@@ -217,7 +241,7 @@ def set_staff_active(user: User, active: bool, *, lead: User) -> None:
         "staff.reactivated" if active else "staff.deactivated",
         school_id=lead.school_id,
         user_id=lead.id,
-        detail=f"user {user.id}",
+        detail=user.name,
     )
     db.session.commit()
 
@@ -317,6 +341,18 @@ def update_school_settings(
         )
         if old != new
     ]
+    old_contacts = [(c.name, c.detail, c.for_ks2, c.for_ks3_ks4) for c in school.support_contacts]
+    new_contacts = [(n.strip(), d.strip(), k2, k34) for n, d, k2, k34 in contacts if n.strip()]
+    changes += [
+        f"{label} changed"
+        for label, changed in (
+            ("school name", school.name != name.strip()),
+            ("nation", school.nation != nation),
+            ("trusted adults", (school.trusted_adults or "") != trusted_adults.strip()),
+            ("support contacts", old_contacts != new_contacts),
+        )
+        if changed
+    ]
     school.name = name.strip()
     school.nation = nation
     school.suppression_threshold = suppression_threshold
@@ -333,7 +369,7 @@ def update_school_settings(
         "school.settings_changed",
         school_id=school.id,
         user_id=lead.id,
-        detail="; ".join(changes) if changes else "",
+        detail="; ".join(changes) if changes else "Saved with nothing changed",
     )
     db.session.commit()
 

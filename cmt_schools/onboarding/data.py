@@ -261,7 +261,12 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
     The export is written to the audit log (and so appears in its own audit file). Commits.
     """
     begin_write()
-    record_event("school.data_exported", school_id=school.id, user_id=lead.id, detail="zip")
+    record_event(
+        "school.data_exported",
+        school_id=school.id,
+        user_id=lead.id,
+        detail="Every record of the school, as a zip file",
+    )
     db.session.commit()
 
     sid = school.id

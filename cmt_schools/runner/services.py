@@ -9,12 +9,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..audit.services import record_event
+from ..core.dates import long_date
 from ..core.services import ServiceError
+from ..core.wording import count_of
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import STAGE_LABELS, Lesson, Step
 from ..database import begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
+from ..scheduling.services import describe_occurrence
 from .models import STEP_OUTCOMES, Delivery, DeliveryStep
 
 NOTE_MAX_LENGTH = 1000
@@ -215,7 +218,10 @@ def record_delivery(
         "delivery.re-recorded" if replacing else "delivery.recorded",
         school_id=viewer.school_id,
         user_id=viewer.user_id,
-        detail=f"occurrence={occurrence.id} lesson={lesson.key} steps={taught}/{len(outcomes)}",
+        detail=(
+            f"{describe_occurrence(occurrence)}: taught on {long_date(delivered_on)}, "
+            f"{taught} of {count_of(len(outcomes), 'step')} done"
+        ),
     )
     db.session.commit()
     return delivery

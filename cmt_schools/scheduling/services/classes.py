@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.dates import long_date
 from ...core.services import ServiceError
 from ...curriculum.loader import load_curriculum
 from ...curriculum.schema import Lesson
@@ -113,7 +114,10 @@ def create_class(
     db.session.add(school_class)
     db.session.flush()
     record_event(
-        "class.created", school_id=school.id, user_id=user.id, detail=f"class {school_class.id}"
+        "class.created",
+        school_id=school.id,
+        user_id=user.id,
+        detail=f"{school_class.name} ({school_class.year_label})",
     )
     db.session.commit()
     return school_class
@@ -164,14 +168,14 @@ def update_class(
             "class.reassigned",
             school_id=school_class.school_id,
             user_id=user.id,
-            detail=f"class {school_class.id} to user {teacher.id}",
+            detail=f"{school_class.name}, now taught by {teacher.name}",
         )
     school_class.teacher_id = teacher.id
     record_event(
         "class.changed",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}",
+        detail=school_class.name,
     )
     db.session.commit()
 
@@ -197,7 +201,7 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
         "class.archived" if archived else "class.unarchived",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}",
+        detail=school_class.name,
     )
     db.session.commit()
 
@@ -213,3 +217,10 @@ def classes_for(user: User, *, archived: bool = False) -> list[SchoolClass]:
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+def describe_occurrence(occurrence) -> str:
+    """A lesson of the plan as the audit log says it: "7K, Lesson 3: Soothing breathing,
+    Monday 12 October 2026" (the class, the lesson and its date, never an id)."""
+    label = lesson_label(occurrence.lesson_key) if occurrence.lesson_key else "A lesson"
+    return f"{occurrence.school_class.name}, {label}, {long_date(occurrence.scheduled_on)}"
