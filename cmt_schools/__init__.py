@@ -128,6 +128,7 @@ FEATURES = (
     "packs",
     "reports",
     "onboarding",
+    "trusts",
     "home",
 )
 
