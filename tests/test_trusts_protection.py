@@ -119,3 +119,79 @@ def test_bad_input_is_refused():
         protect_trust(["A"], [TrustCell("A", "ks3", 7, -1)], 10)
     with pytest.raises(ValueError):
         protect_trust(["A"], [], 0)
+
+
+# ---------------------------------------------------------------- end to end, over random trusts
+
+
+@st.composite
+def trust_layouts(draw):
+    """Schools of classes (year group, answers at the start of term), one check-in each."""
+    schools = draw(st.integers(1, 3))
+    return [
+        draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from([5, 6, 7, 8]), st.one_of(st.integers(1, 9), st.integers(10, 30))
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+        for _ in range(schools)
+    ]
+
+
+def test_a_random_trust_summary_gives_no_small_set_away(app, make_school, make_teacher):
+    """Through the database and the real summary: the published start-of-term answer counts
+    of every total (the trust, each school, each key stage and year group) let no set of the
+    schools' counted cells with 1 to threshold-1 answers be worked out."""
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    from cmt_schools.reports import synthetic
+    from cmt_schools.reports.services import summarise_term
+    from cmt_schools.scheduling.models import band_for_year
+    from cmt_schools.trusts import services as trusts
+
+    from .checkins_fixtures import exact_noise
+    from .reports_fixtures import TODAY, add_checkin, make_class, make_term
+
+    @hypothesis_settings(
+        max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(trust_layouts())
+    def check(layout):
+        import random
+        from datetime import date
+
+        trust = trusts.create_trust("Random Trust")
+        expected_cells: dict[tuple, int] = {}
+        for classes in layout:
+            school = make_school()
+            teacher = make_teacher(school)
+            term = make_term(school)
+            made = []
+            for number, (year, n) in enumerate(classes):
+                school_class = make_class(school, teacher, f"C{number}", year)
+                answers = synthetic.term_answers(random.Random(n), n)
+                add_checkin(school_class, "baseline", date(2026, 9, 15), answers, noise=exact_noise)
+                made.append((school_class, year, n))
+            trusts.add_school_to_trust(trust, school, sees_from=date(2026, 9, 1))
+            own = summarise_term(school, term, today=TODAY)
+            for school_class, year, n in made:
+                group = next(g for g in own.classes if g.label == school_class.name)
+                if not group.not_counted["baseline"]:  # the school's own table counts it
+                    key = (school.id, band_for_year(year), year)
+                    expected_cells[key] = expected_cells.get(key, 0) + n
+        found = trusts.summary_for(trust, trusts.terms_of_trust(trust.id)[0], today=TODAY)
+        cells = [TrustCell(s, band, year, n) for (s, band, year), n in expected_cells.items()]
+        status = {group.key: group.answers["baseline"].status for group in found.groups()}
+        assert recoverable_small_sets(cells, status, found.threshold) == []
+        for group in found.groups():
+            figure = group.answers["baseline"]
+            if figure.shown:
+                inside = sum(c.count for c in cells if group.key in c.totals())
+                assert figure.n == inside >= found.threshold
+
+    check()
