@@ -57,6 +57,7 @@ from cmt_schools.checkins import release  # noqa: E402
 from cmt_schools.extensions import db  # noqa: E402
 from cmt_schools.reports import services, synthetic  # noqa: E402
 from cmt_schools.scheduling import services as scheduling_services  # noqa: E402
+from cmt_schools.trusts.terms import trust_terms  # noqa: E402
 
 SCHOOLS = 200
 CLASSES = 12  # per school
@@ -296,8 +297,10 @@ class Target:
             {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "b" * 40,
              "TESTING": True}
         )  # fmt: skip
+        self.app.logger.setLevel("WARNING")  # not a line per school the trust adds
         self.context = self.app.app_context()
         self.context.push()
+        self.trust_id = self._make_trust()
         self.school = db.session.get(School, TARGET_SCHOOL)
         self.term = scheduling_services.terms_of(self.school.id, newest_first=True)[0]  # the latest
         self.today = self.term.last_day
@@ -308,7 +311,7 @@ class Target:
         }
         self.params = {"school": self.school.id, "first": self.term.first_day,
                        "last": self.term.last_day}  # fmt: skip
-        self._make_trust()
+        self.trust_term = trust_terms([self.term])[0]
         self.trust_params = {**self.params, "low": TRUST_SCHOOLS[0], "high": TRUST_SCHOOLS[-1]}
         self.trust_queries = [
             (
@@ -342,21 +345,22 @@ class Target:
         }
         self.context.pop()
 
-    def _make_trust(self) -> None:
+    @staticmethod
+    def _make_trust() -> int:
         """A trust holding schools 101 to 140 from long ago (made once per database)."""
         from cmt_schools.accounts.models import School
         from cmt_schools.trusts import services as trusts
         from cmt_schools.trusts.models import Trust
 
-        self.trust = db.session.scalars(db.select(Trust)).first()
-        if self.trust is None:
-            self.trust = trusts.create_trust("Benchmark Trust")
+        trust = db.session.scalars(db.select(Trust)).first()
+        if trust is None:
+            trust = trusts.create_trust("Benchmark Trust")
             for school_id in TRUST_SCHOOLS:
                 school = db.session.get(School, school_id)
-                trusts.add_school_to_trust(self.trust, school, sees_from=date(2000, 1, 1))
-        from cmt_schools.trusts.terms import trust_terms
-
-        self.trust_term = trust_terms([self.term])[0]
+                trusts.add_school_to_trust(trust, school, sees_from=date(2000, 1, 1))
+        trust_id = trust.id
+        db.session.remove()
+        return trust_id
 
     def run(self, name: str) -> float:
         if name.startswith("trust"):
@@ -389,7 +393,7 @@ class Target:
                 for statement, params in self.trust_queries:
                     connection.execute(statement, params).all()
             else:
-                trust = db.session.get(Trust, self.trust.id)
+                trust = db.session.get(Trust, self.trust_id)
                 trusts.summary_for(trust, self.trust_term, today=self.today)
             elapsed = time.perf_counter() - started
             db.session.remove()

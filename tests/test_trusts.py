@@ -326,3 +326,39 @@ def test_the_cli_makes_a_trust_adds_a_school_and_a_trust_user(app, runner, make_
     assert made.exit_code == 0, made.output
     user = accounts.find_user_by_email("t@brook.example")
     assert user.school_id is None and user.trust_id == trust_id and user.role == "trust"
+
+
+def test_no_trust_page_or_download_reads_raw_answers(app, oak):
+    """The guard (checkins/guard.py) refuses any request but a pupil's that reads raw
+    answers; the trust's pages finalise a due check-in (the one step allowed to) and read
+    released figures only."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from cmt_schools.checkins.models import AnswerSet
+    from cmt_schools.database import begin_write
+    from cmt_schools.scheduling.models import SchoolClass
+
+    school, _lead, _teacher = oak["schools"][0]
+    school_class = db.session.scalars(
+        select(SchoolClass).where(SchoolClass.school_id == school.id)
+    ).first()
+    begin_write()
+    due = CheckIn(
+        school_id=school.id, class_id=school_class.id, kind="endpoint", band="ks3",
+        join_code="TRUSTD", opened_on=date(2026, 11, 20),
+        closes_at=datetime.now(UTC) - timedelta(minutes=5), max_answers=40,
+    )  # fmt: skip
+    db.session.add(due)
+    db.session.flush()
+    for value in range(1, 6):
+        db.session.add(AnswerSet(id=str(uuid.uuid4()), check_in_id=due.id, w1=value, w2=value))
+    db.session.commit()
+    client = sign_in(app, oak["user"])
+    trust_id = oak["trust"].id
+    for path in ("/", "/summary?term=autumn-2026", "/summary.csv", "/summary.pdf", "/log"):
+        response = client.get(f"/trusts/{trust_id}{path}")
+        assert response.status_code == 200, path
+    db.session.rollback()
+    assert db.session.get(CheckIn, due.id).answer_count == 5
+    assert released_figures(due.id)
