@@ -80,7 +80,7 @@ def trusts(draw):
     return schools, cells, draw(st.sampled_from([5, 10]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(trusts())
 def test_no_small_set_of_cells_can_be_worked_out_from_the_trust_table(trust):
     schools, cells, threshold = trust

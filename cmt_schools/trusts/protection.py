@@ -6,23 +6,29 @@ A school's own summary is one tree (school, year groups, classes), and
 school's answers in one year group) lies in a school, in a year group across schools and in
 a key stage across schools, and each of those totals is published. So subtraction can run
 along several partitions at once (the trust total less the other schools, less the other
-year groups...). The rule here is exact for any set of published totals:
+year groups...). The rule here holds for any set of published totals.
 
-Anything a reader can work out from published totals is a combination of them,
-`sum(coefficient of each total x the answers it holds)`. Two cells inside exactly the same
-published totals get the same coefficient in every combination, so what can be worked out
-is always a sum over whole *atoms*: the sets of cells sharing the same published totals
-(their "signature"). Cells in no published total at all (possible only when the trust
-total itself is hidden) get coefficient 0 and can never be worked out. Hence:
+Whatever a reader works out is a combination of published totals: it gives each cell a
+coefficient, and the result is exact for a set of cells when every coefficient is 0 or 1.
+Merge the table first: the hidden schools become one row, the hidden year groups of a
+published key stage one column ("the rest of the key stage"), all other hidden year groups
+one column ("everything else"). Each cell's coefficient is then its row's potential plus its
+column's (years nest in key stages, so a key stage's coefficient joins its columns'), with
+the hidden schools' row at 0 when the trust total is hidden and "everything else" always at
+0. A set with fewer than `threshold` answers contains no large edge (a row and column's
+cells with at least `threshold` answers), so every large edge has coefficient 0: across each
+group of rows and columns joined by large edges the potentials cancel, and each small edge
+inside a group has coefficient 0 too. Only a small edge between two groups (not both fixed
+at 0) can be in such a set. Hence:
 
-**if every atom with a signature holds no answers or at least `threshold`, every set of
-answers a reader can work out is empty or holds at least `threshold`.**
+**when every small edge lies within a group joined by large edges (or between two fixed
+ones), every set of answers a reader can work out is empty or holds at least `threshold`.**
 
-`protect_trust` starts from the totals below the threshold hidden ("small"), then, while an
-atom is small, hides one more total ("complementary"): the smallest published school or
-group total the atom lies in, which merges it with its neighbours. An atom in the trust total
-alone grows by hiding the smallest total that holds cells outside it; when none can help,
-the trust total itself is hidden. Each step hides a total, so it ends.
+`protect_trust` starts from the totals below the threshold hidden ("small"), then, while a
+small edge could be worked out, hides one more total ("complementary"): the smaller of that
+edge's row and column, which merges it with its neighbours (for the hidden schools' edge to
+"everything else", the smallest total with answers in that row or column; when none, the
+trust total). Each step hides a total, so it ends.
 
 The cells come from each school's own protection (its withheld check-ins are left out, as
 in its own summary), so a school's total here is the same number as on its own summary.
@@ -98,10 +104,10 @@ def protect_trust(
             counts[key] += cell.count
     status = {key: _by_size(n, threshold) for key, n in counts.items()}
     while True:
-        small = _smallest_small_atom(filled, status, threshold)
-        if small is None:
+        edge = weak_edge(filled, status, threshold)
+        if edge is None:
             break
-        status[_to_hide(small, filled, status, counts)] = COMPLEMENTARY
+        status[_to_hide(edge, filled, status, counts)] = COMPLEMENTARY
     return TrustProtection(threshold, status, dict(counts))
 
 
@@ -111,46 +117,90 @@ def _by_size(n: int, threshold: int) -> str:
     return SMALL if n < threshold else SHOWN
 
 
-def signature(cell: TrustCell, status: Mapping[tuple, str]) -> frozenset:
-    """The published totals a cell lies in (only those that hold answers matter)."""
-    return frozenset(key for key in cell.totals() if status[key] == SHOWN)
+HIDDEN_SCHOOLS = ("row", "hidden")
+REST = ("column", "rest")
 
 
-def atoms(cells: list[TrustCell], status: Mapping[tuple, str]) -> dict[frozenset, int]:
-    """Answers per signature; the empty signature (cells no reader can reach) left out."""
-    found: dict[frozenset, int] = defaultdict(int)
+def _nodes(cell: TrustCell, status: Mapping[tuple, str]) -> tuple[tuple, tuple]:
+    """The cell's row (its school, or all hidden schools together) and column (its year
+    group; else the rest of its key stage; else everything else) in the merged table."""
+    school = school_key(cell.school)
+    row = ("row", school) if status[school] == SHOWN else HIDDEN_SCHOOLS
+    year = year_key(cell.band, cell.year_group)
+    if status[year] == SHOWN:
+        return row, ("column", year)
+    band = band_key(cell.band)
+    return row, ("column", band) if status[band] == SHOWN else REST
+
+
+def edges(cells: list[TrustCell], status: Mapping[tuple, str]) -> dict[tuple, int]:
+    """Answers per (row, column) of the merged table: every combination of the published
+    totals gives each cell of one edge the same coefficient."""
+    found: dict[tuple, int] = defaultdict(int)
     for cell in cells:
-        key = signature(cell, status)
-        if key:
-            found[key] += cell.count
+        found[_nodes(cell, status)] += cell.count
     return dict(found)
 
 
-def _smallest_small_atom(
+def _find(parent: dict, node: tuple) -> tuple:
+    while parent.setdefault(node, node) != node:
+        parent[node] = parent[parent[node]]
+        node = parent[node]
+    return node
+
+
+def weak_edge(
     cells: list[TrustCell], status: Mapping[tuple, str], threshold: int
-) -> frozenset | None:
-    small = [
-        (count, sorted(map(repr, key)), key)
-        for key, count in atoms(cells, status).items()
-        if 0 < count < threshold
+) -> tuple[tuple, tuple] | None:
+    """A small edge a reader might work out, or None when none can be.
+
+    What a reader works out gives each edge the value row + column of some potentials on
+    the rows and columns (the hidden schools' row is fixed at 0 when the trust total is
+    hidden; the "everything else" column always is). A small set needs every large edge
+    at 0, so across each group of rows and columns joined by large edges the potentials
+    cancel, and a small edge inside such a group is always 0: it is protected by the
+    large edges around it. Only a small edge between two groups, not both fixed, might be
+    worked out; this returns the smallest such edge.
+    """
+    found = edges(cells, status)
+    parent: dict[tuple, tuple] = {}
+    for (row, column), n in found.items():
+        if n >= threshold:
+            parent[_find(parent, row)] = _find(parent, column)
+    fixed = {_find(parent, REST)}
+    if status[TRUST] != SHOWN:
+        fixed.add(_find(parent, HIDDEN_SCHOOLS))
+    weak = [
+        (n, repr(edge), edge)
+        for edge, n in found.items()
+        if 0 < n < threshold
+        and _find(parent, edge[0]) != _find(parent, edge[1])
+        and not (_find(parent, edge[0]) in fixed and _find(parent, edge[1]) in fixed)
     ]
-    return min(small)[2] if small else None
+    return min(weak)[2] if weak else None
+
+
+def _total_of(node: tuple) -> tuple | None:
+    """The published total a row or column of the merged table stands for, if any."""
+    return None if node in (HIDDEN_SCHOOLS, REST) else node[1]
 
 
 def _to_hide(
-    atom: frozenset, cells: list[TrustCell], status: Mapping[tuple, str], counts: Mapping
+    edge: tuple[tuple, tuple], cells: list[TrustCell], status: Mapping[tuple, str], counts
 ) -> tuple:
-    """The total to hide next so a small atom merges with others."""
-    inner = [key for key in atom if key != TRUST]
-    if inner:
-        return min(inner, key=lambda key: (counts[key], repr(key)))
-    # In the trust total alone: hide a total holding cells that lie in it and one other.
-    helpers = {
-        key
-        for cell in cells
-        for key in signature(cell, status)
-        if key != TRUST and signature(cell, status) == {TRUST, key}
-    }
+    """The total to hide so a weak edge merges with others: the smaller of its row's and
+    column's; for the hidden schools' edge to "everything else", the smallest total with
+    answers in that row or column; when none, the trust total."""
+    own = [key for key in map(_total_of, edge) if key is not None]
+    if own:
+        return min(own, key=lambda key: (counts[key], repr(key)))
+    helpers = set()
+    for cell in cells:
+        row, column = _nodes(cell, status)
+        if row == HIDDEN_SCHOOLS and column != REST:
+            helpers.add(_total_of(column))
+        if column == REST and row != HIDDEN_SCHOOLS:
+            helpers.add(_total_of(row))
     if helpers:
         return min(helpers, key=lambda key: (counts[key], repr(key)))
     return TRUST
