@@ -132,6 +132,7 @@ FEATURES = (
     "packs",
     "reports",
     "onboarding",
+    "trusts",
     "home",
 )
 

@@ -14,10 +14,11 @@ from ..core.tokens import hash_token
 from ..database import begin_write
 from ..extensions import db
 from .models import (
+    ALL_ROLES,
     DEFAULT_SUPPORT_CONTACTS,
     NATIONS,
     PROTECTION_LEVELS,
-    ROLES,
+    TRUST_ROLE,
     AccountToken,
     School,
     SupportContact,
@@ -68,20 +69,35 @@ def create_user(
     return user
 
 
+def create_trust_user(trust_id: int, *, email: str, name: str, password: str | None) -> User:
+    """Add an account for a trust's staff: it belongs to the trust and to no school. Commits.
+
+    The caller has found the trust (trusts/services.py); accounts knows trusts by id only."""
+    begin_write()
+    user = _add_user(None, email=email, name=name, role=TRUST_ROLE, password=password)
+    user.trust_id = trust_id
+    db.session.commit()
+    return user
+
+
 def _add_user(
-    school: School, *, email: str, name: str, role: str, password: str | None = None
+    school: School | None, *, email: str, name: str, role: str, password: str | None = None
 ) -> User:
     email = normalise_email(email)
     name = name.strip()
-    if role not in ROLES:
-        raise ServiceError(f"Role must be one of: {', '.join(ROLES)}.", "role")
+    if (school is None) != (role == TRUST_ROLE):
+        raise ServiceError("A school's staff belong to a school, a trust's to a trust.", "role")
+    if role not in ALL_ROLES:
+        raise ServiceError(f"Role must be one of: {', '.join(ALL_ROLES)}.", "role")
     if not name or len(name) > 120:
         raise ServiceError("Give a name of up to 120 characters.", "name")
     if not email or len(email) > 254 or "@" not in email:
         raise ServiceError("Give a valid email address.", "email")
     if find_user_by_email(email):
         raise ServiceError("There is already an account with that email address.", "email")
-    user = User(school_id=school.id, email=email, name=name, role=role, active=True)
+    user = User(
+        school_id=school.id if school else None, email=email, name=name, role=role, active=True
+    )
     if password is not None:
         problem = password_problem(password, email=email, name=name)
         if problem:

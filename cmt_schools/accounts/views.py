@@ -22,6 +22,7 @@ from ..core.access import (
     LEAD,
     PUBLIC,
     STAFF,
+    TRUST,
     allow,
     is_safe_next,
     mark_recent_login,
@@ -92,7 +93,7 @@ def form_errors_from(form, error: ServiceError) -> None:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.dashboard"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -115,7 +116,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 def logout():
     user = current_user._get_current_object()
     services.sign_out(user)
@@ -126,7 +127,7 @@ def logout():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 def reauthenticate():
     form = ReauthenticateForm()
     if request.method == "GET":
@@ -142,7 +143,7 @@ def reauthenticate():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 @require_recent_login
 def account():
     profile = ProfileForm(prefix="profile", obj=current_user)

@@ -19,6 +19,8 @@ bp = Blueprint("home", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
+    if current_user.trust_id is not None:  # a trust's staff have the trust's pages only
+        return redirect(url_for("trusts.dashboard", trust_id=current_user.trust_id))
     # A lead lands on the set-up checklist until the school is ready to start.
     if current_user.is_lead and setup_incomplete(current_user.school):
         return redirect(url_for("onboarding.setup"))
