@@ -5,7 +5,7 @@ statement or two per class: 17 statements at 8 classes became 107 at 60 on /clas
 /programme before they loaded them together. The demo school (8 classes, lessons taught,
 check-ins released) is counted, grown to 20 classes, and counted again: every lead page
 without parameters (the PDFs aside: their statements are the summary's, counted on its
-page, and their render takes seconds) must run exactly as many statements as before.
+page, and their render takes seconds) must run no more statements than before.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def statements_per_page(app, client, pages: list[str]) -> dict[str, int]:
         client.get(page)  # warm: anything loaded once per process is loaded now
         with counting_statements(db.engine) as statements:
             response = client.get(page)
-        assert response.status_code == 200, page
+        assert response.status_code == 200, (page, response.status_code)
         counts[page] = len(statements)
     return counts
 
@@ -72,7 +72,13 @@ def test_lead_pages_run_as_many_statements_at_20_classes_as_at_8(app, client):
     assert active_classes(school_id) == LARGE
     large = statements_per_page(app, client, pages)
 
-    grown = {page: (small[page], large[page]) for page in pages if large[page] != small[page]}
+    # A page may do one-off work on a request now and then (a check-in falling due is
+    # finalised by the next page that lists it): count a page that differs twice more,
+    # and keep its fewest. A page that loads per class grows on every request.
+    for page in [page for page in pages if large[page] > small[page]]:
+        recounts = [statements_per_page(app, client, [page])[page] for _ in range(2)]
+        large[page] = min(large[page], *recounts)
+    grown = {page: (small[page], large[page]) for page in pages if large[page] > small[page]}
     assert not grown, f"statements at {SMALL} and at {LARGE} classes: {grown}"
     # Constant, and few: a page that lists classes needs the classes, their lessons and
     # their teachers, besides the session's own statements.

@@ -206,14 +206,15 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
     db.session.commit()
 
 
-def classes_for(user: User, *, archived: bool = False) -> list[SchoolClass]:
+def classes_for(user: User, *, archived: bool = False, with_plan: bool = True) -> list[SchoolClass]:
     """A teacher's own classes; every class of the school for a lead, each with its
-    lessons and teacher loaded alongside (two more statements, whatever the count)."""
-    statement = (
-        select(SchoolClass)
-        .where(SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived))
-        .options(*CLASS_WITH_PLAN)
+    lessons and teacher loaded alongside (two more statements, whatever the count) unless
+    `with_plan` is false (a list of names needs neither)."""
+    statement = select(SchoolClass).where(
+        SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
     )
+    if with_plan:
+        statement = statement.options(*CLASS_WITH_PLAN)
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
