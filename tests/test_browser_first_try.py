@@ -209,3 +209,17 @@ def test_a_teacher_schedules_mondays_only(page, live_server, school, axe_check):
     pill = first_row.locator(".tag").first.bounding_box()
     assert pill["height"] < 40, "the status pill wraps onto two lines"
     axe_check(page)
+
+
+def test_the_changed_pages_fit_a_phone(browser, live_server, school, axe_check):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    browser_login(page, live_server.url, "lead@first.example")
+    with live_server.app.app_context():
+        class_id = db.session.query(SchoolClass).filter_by(name="4R").one().id
+    for path in ("/term-dates", "/calendar", f"/classes/{class_id}", "/staff", "/dashboard"):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+    axe_check(page)
+    context.close()
