@@ -113,7 +113,10 @@ def test_a_lead_invites_a_second_lead_who_signs_in(page, live_server, school, ax
     # The whole link shows, unclipped, and the Copy button is there once the script runs.
     box = page.locator("#new-link").bounding_box()
     assert box["width"] <= page.viewport_size["width"]
-    expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.get_by_role("button", name="Copy the link").click()
+    expect(page.get_by_text("Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
     axe_check(page)
     page.get_by_role("button", name="Sign out").click()
     page.goto(link)
