@@ -113,7 +113,10 @@ def test_a_lead_invites_a_second_lead_who_signs_in(page, live_server, school, ax
     # The whole link shows, unclipped, and the Copy button is there once the script runs.
     box = page.locator("#new-link").bounding_box()
     assert box["width"] <= page.viewport_size["width"]
-    expect(page.get_by_role("button", name="Copy the link")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.get_by_role("button", name="Copy the link").click()
+    expect(page.get_by_text("Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
     axe_check(page)
     page.get_by_role("button", name="Sign out").click()
     page.goto(link)
@@ -209,3 +212,17 @@ def test_a_teacher_schedules_mondays_only(page, live_server, school, axe_check):
     pill = first_row.locator(".tag").first.bounding_box()
     assert pill["height"] < 40, "the status pill wraps onto two lines"
     axe_check(page)
+
+
+def test_the_changed_pages_fit_a_phone(browser, live_server, school, axe_check):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    browser_login(page, live_server.url, "lead@first.example")
+    with live_server.app.app_context():
+        class_id = db.session.query(SchoolClass).filter_by(name="4R").one().id
+    for path in ("/term-dates", "/calendar", f"/classes/{class_id}", "/staff", "/dashboard"):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+    axe_check(page)
+    context.close()

@@ -302,8 +302,9 @@ def staff_active(user_id: int):
 
 
 _SHOWN_TO_NOBODY = (
-    "{name} is shown to no pupil: tick KS2, KS3 and KS4, or both, so pupils see it at the end "
-    "of every check-in (and it is in the safeguarding briefing)."
+    "{name} is shown to no pupil. Tick \u201cShow to KS2\u201d, \u201cShow to KS3 and KS4\u201d "
+    "or both, so that pupils see it at the end of every check-in and it is in the "
+    "safeguarding briefing."
 )
 
 
