@@ -135,3 +135,16 @@ def test_the_staff_board_with_the_join_code_is_never_stored(
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store", path
         assert open_checkin.join_code in decoded(response) or path.endswith(".svg")
+
+
+def test_signed_in_pages_are_sent_uncompressed(client, teacher_and_class):
+    """A signed-in page holds the sign-in's form token beside text a request can put on it:
+    compressed, its size could leak the token (BREACH). Static files stay compressed."""
+    teacher, _class = teacher_and_class
+    login(client, teacher)
+    for path in ("/dashboard", "/classes", "/checkins", "/join"):
+        response = client.get(path, headers={"Accept-Encoding": "br, gzip"})
+        assert response.status_code == 200, path
+        assert "Content-Encoding" not in response.headers, path
+    stylesheet = client.get("/static/css/app.css", headers={"Accept-Encoding": "br"})
+    assert stylesheet.headers["Content-Encoding"] == "br"

@@ -6,8 +6,12 @@ again. A request for the current hash is answered with a year's `immutable` cach
 other (an old page's link, or none) is answered `no-cache`, so it is checked each time.
 Pages keep the `no-store` that headers.py gives them: they hold school data or join codes.
 
-Responses are compressed (brotli, or gzip, as the browser accepts) by Flask-Compress: a
-pupil's check-in page is a third of its size that way, over a school's shared Wi-Fi.
+Static files and the pages of people who are not signed in (pupils above all) are
+compressed (brotli, or gzip, as the browser accepts) by Flask-Compress: a pupil's check-in
+page is a third of its size that way, over a school's shared Wi-Fi. A signed-in page is
+sent as it is: it holds the sign-in's form token next to text a request can put into the
+page (a search, a name), the mix from which a compression side channel (BREACH) can read
+a secret by watching response sizes. No pupil page holds a secret worth that.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
 from flask_compress import Compress
+from flask_login import current_user
 from werkzeug.security import safe_join
 
 YEAR = 31_536_000
@@ -93,11 +98,24 @@ def _same_for_everyone(response: Response) -> Response:
     return response
 
 
+def safe_to_compress() -> bool:
+    """Static files, and pages for someone not signed in (see the module's note)."""
+    if request.endpoint == "static":
+        return True
+    return not current_user.is_authenticated
+
+
 def init_static_files(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config["COMPRESS_REGISTER"] = False  # compressed only where safe_to_compress()
     app.url_defaults(_add_version)
-    Compress(app)
+    compress = Compress(app)
+
+    @app.after_request
+    def compress_where_safe(response: Response) -> Response:
+        return compress.after_request(response) if safe_to_compress() else response
+
     # Registered after Flask-Compress's hook, so it runs before it (Flask runs them last
     # first): the file is read whole by the time Flask-Compress sees it.
     app.after_request(cache_static_files)

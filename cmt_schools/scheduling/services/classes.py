@@ -16,9 +16,13 @@ from ...extensions import db
 from ..models import YEAR_GROUPS, SchoolClass, band_for_year
 from .common import BANDS, MAX_NAME, _check_name
 
+
 # Pages that list classes read each one's lessons and teacher: load them in one statement
 # each for all the classes, not one per class (selectinload's IN over the class ids).
-CLASS_WITH_PLAN = (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
+# Built when asked for: building it configures the mappers, which must wait until every
+# feature's models are imported (a user's trust is in a later feature).
+def plan_loading() -> tuple:
+    return (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
 
 
 def curriculum_lessons(band: str) -> tuple[Lesson, ...]:
@@ -214,7 +218,7 @@ def classes_for(user: User, *, archived: bool = False, with_plan: bool = True) -
         SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
     )
     if with_plan:
-        statement = statement.options(*CLASS_WITH_PLAN)
+        statement = statement.options(*plan_loading())
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
