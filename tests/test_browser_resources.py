@@ -102,6 +102,9 @@ def test_a_steps_picture_is_on_the_pupil_screen_with_its_text_alternative(
     for printed in ("test-sorting-cards", "test-calm-sign"):
         assert printed not in pupil.content()
     axe_check(pupil)
+    # The teacher's window shows the same picture in its preview of the pupils' screen.
+    expect(page.locator(".presenter-picture:visible")).to_have_attribute("alt", alt)
+    axe_check(page)
 
     page.keyboard.press("ArrowRight")  # explore: the same picture, listed for it too
     expect(shown.get_by_role("heading", name="Which system is it?", level=2)).to_be_visible()
