@@ -152,3 +152,68 @@ def write_fixture(
 def fixture_lesson(root: Path, band: str = "ks2", **options) -> Lesson:
     path = write_fixture(root, band, **options)
     return load_lesson_file(path, band)
+
+
+# ------------------------------------------------------------------ the app, with resources
+
+# Added to a copy of the package's ks2/02 lesson: a projected picture, a printed card sheet
+# (A4 landscape) and a printed sign (A4 portrait). Their ids are the tests' own, so they
+# never clash with what the lesson itself ships.
+APP_RESOURCES = """
+
+[[resources]]
+id = "test-board-picture"
+title = "Three friends on a bench"
+kind = "picture"
+use = "both"
+steps = ["big_idea", "explore"]
+copies = "One copy for the wall"
+alt = "Three friends sit on a bench: one looks worried, one is running, one is resting."
+names = ["guard dog"]
+
+[[resources]]
+id = "test-sorting-cards"
+title = "Sorting cards"
+kind = "card"
+use = "print"
+steps = ["explore"]
+copies = "One set per pair, cut along the dashed lines"
+alt = "Ten cards, each with a small picture and a few words about something that happens."
+names = ["corner"]
+
+[[resources]]
+id = "test-calm-sign"
+title = "Calm corner sign"
+kind = "sign"
+use = "print"
+steps = ["practise"]
+copies = "One for the calm corner"
+alt = "A sign with a large heart and the word Calm under it."
+names = ["soothing"]
+"""
+APP_RESOURCE_SIZES = {
+    "test-board-picture": (1200, 800),
+    "test-sorting-cards": (1188, 840),
+    "test-calm-sign": (840, 1188),
+}
+APP_LESSON = "ks2/02-three-systems"
+
+
+def install_lessons_with_resources(root: Path, monkeypatch) -> None:
+    """Point the app at a copy of the lessons in which ks2/02 ships the resources above."""
+    import shutil
+
+    from cmt_schools.curriculum import loader
+
+    lessons = root / "lessons"
+    shutil.copytree(loader.LESSONS_DIR, lessons)
+    if loader.resources_dir().is_dir():
+        shutil.copytree(loader.resources_dir(), root / "resources")
+    path = lessons / f"{APP_LESSON}.toml"
+    path.write_text(path.read_text() + APP_RESOURCES)
+    folder = root / "resources" / APP_LESSON
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_id, size in APP_RESOURCE_SIZES.items():
+        (folder / f"{file_id}.svg").write_text(good_svg(file_id.replace("-", " "), size))
+    monkeypatch.setattr(loader, "LESSONS_DIR", lessons)
+    loader.load_curriculum.cache_clear()

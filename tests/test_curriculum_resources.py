@@ -7,12 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from cmt_schools.curriculum.checks import check_curriculum
-from cmt_schools.curriculum.loader import CurriculumError, load_lesson_file
-from cmt_schools.curriculum.resource_checks import (
-    RESOURCES_DIR,
-    resource_path,
-    resource_problems,
-)
+from cmt_schools.curriculum.loader import CurriculumError, load_lesson_file, resources_dir
+from cmt_schools.curriculum.resource_checks import resource_path, resource_problems
 from cmt_schools.curriculum.resources_vocabulary import NOT_RESOURCES, RESOURCE_WORD_PATTERN
 from cmt_schools.curriculum.schema import BAND_RULES
 from cmt_schools.curriculum.svg_check import svg_file_problems, svg_problems
@@ -241,7 +237,7 @@ def test_the_check_command_reads_resources_beside_the_lessons_folder(tmp_path):
     assert resource_path(lesson, lesson.resources[0], tmp_path / "resources") == (
         tmp_path / "resources/ks2/03-test-lesson/calm-picture.svg"
     )
-    assert RESOURCES_DIR.name == "resources"
+    assert resources_dir(tmp_path / "lessons") == tmp_path / "resources"
 
 
 # ------------------------------------------------------------------ the schema's own rules
@@ -363,6 +359,6 @@ def test_the_svg_check_needs_a_title_a_viewbox_and_well_formed_svg(source, words
 
 
 def test_every_shipped_resource_file_passes_the_svg_check():
-    files = sorted(RESOURCES_DIR.glob("*/*/*.svg"))
+    files = sorted(resources_dir().glob("*/*/*.svg"))
     for path in files:
         assert svg_file_problems(path) == [], path

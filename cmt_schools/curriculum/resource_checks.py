@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .loader import resources_dir
 from .resources_vocabulary import NOT_RESOURCES, RESOURCE_WORD_PATTERN
 from .schema import Lesson, Resource
 from .svg_check import A4_SIZES, PROJECTED_SIZE, svg_file_problems, svg_size
-
-RESOURCES_DIR = Path(__file__).parent / "resources"
 
 SLACK_MINUTES = (2, 3)
 HOME_CARD_WORDS = (15, 70)
@@ -30,8 +29,9 @@ SIGNPOSTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def resource_path(lesson: Lesson, resource: Resource, root: Path = RESOURCES_DIR) -> Path:
-    return root / lesson.band / lesson.slug / f"{resource.id}.svg"
+def resource_path(lesson: Lesson, resource: Resource, root: Path | None = None) -> Path:
+    """Where a lesson's resource file is (in the package's resources folder by default)."""
+    return (root or resources_dir()) / lesson.band / lesson.slug / f"{resource.id}.svg"
 
 
 def _spans(text: str, phrases: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -154,8 +154,9 @@ def _size_problem(resource: Resource, size: tuple[float, float] | None) -> str |
     return None
 
 
-def resource_file_problems(lesson: Lesson, root: Path = RESOURCES_DIR) -> list[str]:
+def resource_file_problems(lesson: Lesson, root: Path | None = None) -> list[str]:
     """Each declared file exists and passes the SVG check; no file is left undeclared."""
+    root = root or resources_dir()
     problems = []
     for resource in lesson.resources:
         path = resource_path(lesson, resource, root)
@@ -174,7 +175,7 @@ def resource_file_problems(lesson: Lesson, root: Path = RESOURCES_DIR) -> list[s
     return problems
 
 
-def resource_problems(lesson: Lesson, root: Path = RESOURCES_DIR) -> list[str]:
+def resource_problems(lesson: Lesson, root: Path | None = None) -> list[str]:
     """Every issue 15 rule for one lesson."""
     return [
         *missing_resources(lesson),
