@@ -102,6 +102,9 @@ def test_a_steps_picture_is_on_the_pupil_screen_with_its_text_alternative(
     for printed in ("test-sorting-cards", "test-calm-sign"):
         assert printed not in pupil.content()
     axe_check(pupil)
+    # The teacher's window shows the same picture in its preview of the pupils' screen.
+    expect(page.locator(".presenter-picture:visible")).to_have_attribute("alt", alt)
+    axe_check(page)
 
     page.keyboard.press("ArrowRight")  # explore: the same picture, listed for it too
     expect(shown.get_by_role("heading", name="Which system is it?", level=2)).to_be_visible()
@@ -127,3 +130,25 @@ def _shots():
     folder = Path("/tmp/res-infra-shots")
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
+)
+def test_the_lesson_page_shows_its_resources_to_staff(browser, server, axe_check, viewport):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-GB", viewport=viewport)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    browser_login(page, server.url, "p@pictures.example")
+    page.goto(f"{server.url}/curriculum/{APP_LESSON}")
+    section = page.get_by_role("region", name="Resources")
+    expect(section.get_by_role("heading", name="Sorting cards", level=3)).to_be_visible()
+    thumb = section.get_by_role("img", name="A sign with a large heart and the word Calm under it.")
+    expect(thumb).to_be_visible()
+    section.scroll_into_view_if_needed()
+    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    axe_check(page)
+    section.screenshot(path=str(_shots() / f"lesson-resources-{viewport['width']}.png"))
+    context.close()
