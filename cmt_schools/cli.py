@@ -172,6 +172,7 @@ def curriculum_export_command() -> None:
                 "name": band.rules.name,
                 "years": band.rules.years,
                 "ages": band.rules.ages,
+                "also": band.rules.also,
                 "lessons": [lesson.model_dump(mode="json") for lesson in band.lessons],
             }
             for band in loaded.bands.values()
