@@ -50,6 +50,9 @@ NOT_RESOURCES: tuple[str, ...] = (
     "signs of",
     "warning signs",
     # ---- KS2
+    "let the picture go",
+    "not the pictures",
+    "pictures in their mind",
     # ---- KS3
     # ---- KS4
 )
