@@ -199,8 +199,8 @@ APP_RESOURCE_SIZES = {
 APP_LESSON = "ks2/02-three-systems"
 
 
-def install_lessons_with_resources(root: Path, monkeypatch) -> None:
-    """Point the app at a copy of the lessons in which ks2/02 ships the resources above."""
+def write_lessons_with_resources(root: Path) -> Path:
+    """A copy of the lessons (and resources) under root in which ks2/02 ships the above."""
     import shutil
 
     from cmt_schools.curriculum import loader
@@ -215,5 +215,12 @@ def install_lessons_with_resources(root: Path, monkeypatch) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for file_id, size in APP_RESOURCE_SIZES.items():
         (folder / f"{file_id}.svg").write_text(good_svg(file_id.replace("-", " "), size))
-    monkeypatch.setattr(loader, "LESSONS_DIR", lessons)
+    return lessons
+
+
+def install_lessons_with_resources(root: Path, monkeypatch) -> None:
+    """Point the app (in this process) at such a copy."""
+    from cmt_schools.curriculum import loader
+
+    monkeypatch.setattr(loader, "LESSONS_DIR", write_lessons_with_resources(root))
     loader.load_curriculum.cache_clear()

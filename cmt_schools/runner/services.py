@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from ..accounts.models import School
 from ..audit.services import record_event
 from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
@@ -33,6 +34,25 @@ class Viewer:
     user_id: int
     school_id: int
     role: str
+
+
+@dataclass(frozen=True)
+class SchoolHelp:
+    """Who pupils can turn to, as the school set it: shown with every calm close."""
+
+    trusted_adults: str
+    contacts: tuple[tuple[str, str], ...]  # (name, how to reach them) for the band
+
+
+def school_help(school: School, band: str) -> SchoolHelp:
+    return SchoolHelp(
+        trusted_adults=(school.trusted_adults or "").strip(),
+        contacts=tuple(
+            (contact.name, contact.detail)
+            for contact in school.support_contacts
+            if contact.shown_to(band)
+        ),
+    )
 
 
 def find_lesson(band: str, slug: str) -> Lesson | None:
