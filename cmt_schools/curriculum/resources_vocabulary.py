@@ -50,9 +50,6 @@ NOT_RESOURCES: tuple[str, ...] = (
     "signs of",
     "warning signs",
     # ---- KS2
-    "let the picture go",
-    "not the pictures",
-    "pictures in their mind",
     # ---- KS3
     # ---- KS4
 )
