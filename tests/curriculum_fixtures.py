@@ -19,14 +19,15 @@ GOOD_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role
   <path d="M 600 300 l 40 40 l -40 40 z" fill="#b9e1c9" stroke="#1a1a1a" stroke-width="6"
         stroke-linecap="round" stroke-linejoin="round"/>
   <text x="600" y="200" font-family="DejaVu Sans, Arial, sans-serif" font-size="120"
-        font-weight="bold" text-anchor="middle" fill="#1a1a1a">Calm</text>
+        font-weight="bold" text-anchor="middle" fill="#1a1a1a">{word}</text>
 </svg>
 """
 
 
-def good_svg(title: str = "Calm", size: tuple[int, int] = (1200, 800)) -> str:
+def good_svg(title: str = "Calm", size: tuple[int, int] = (1200, 800), word: str = "Calm") -> str:
+    """A drawing that keeps to the style kit; `word` is the big word drawn in it."""
     width, height = size
-    return GOOD_SVG.format(w=width, h=height, iw=width - 72, ih=height - 72, title=title)
+    return GOOD_SVG.format(w=width, h=height, iw=width - 72, ih=height - 72, title=title, word=word)
 
 
 STEP = """
@@ -191,11 +192,22 @@ copies = "One for the calm corner"
 alt = "A sign with a large heart and the word Calm under it."
 names = ["soothing"]
 """
+# Each drawing's size and the word drawn in it (so a PDF page shows it holds the drawing).
 APP_RESOURCE_SIZES = {
-    "test-board-picture": (1200, 800),
-    "test-sorting-cards": (1188, 840),
-    "test-calm-sign": (840, 1188),
+    "test-board-picture": ((1200, 800), "Bench"),
+    "test-sorting-cards": ((1188, 840), "Cards"),
+    "test-calm-sign": ((840, 1188), "Calm"),
 }
+# A writing frame added to the practise step's worksheet ("My balance").
+APP_FRAME = """
+[[steps.worksheet.blocks]]
+kind = "frame"
+prompt = "Finish each sentence."
+starters = ["My guard dog barks when ...", "My engine gets going when ...", "I feel calm when ..."]
+lines = 2
+
+"""
+APP_FRAME_BEFORE = '[[steps]]\nstage = "reflect"'
 APP_LESSON = "ks2/02-three-systems"
 
 
@@ -210,11 +222,16 @@ def write_lessons_with_resources(root: Path) -> Path:
     if loader.resources_dir().is_dir():
         shutil.copytree(loader.resources_dir(), root / "resources")
     path = lessons / f"{APP_LESSON}.toml"
-    path.write_text(path.read_text() + APP_RESOURCES)
+    text = path.read_text()
+    assert APP_FRAME_BEFORE in text
+    text = text.replace(APP_FRAME_BEFORE, APP_FRAME + APP_FRAME_BEFORE, 1)
+    if "[home_card]" not in text:  # the lesson's own, once the band's helpers wrote it
+        text += "\n" + HOME_CARD
+    path.write_text(text + APP_RESOURCES)
     folder = root / "resources" / APP_LESSON
     folder.mkdir(parents=True, exist_ok=True)
-    for file_id, size in APP_RESOURCE_SIZES.items():
-        (folder / f"{file_id}.svg").write_text(good_svg(file_id.replace("-", " "), size))
+    for file_id, (size, word) in APP_RESOURCE_SIZES.items():
+        (folder / f"{file_id}.svg").write_text(good_svg(file_id.replace("-", " "), size, word))
     return lessons
 
 
