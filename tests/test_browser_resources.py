@@ -102,6 +102,9 @@ def test_a_steps_picture_is_on_the_pupil_screen_with_its_text_alternative(
     for printed in ("test-sorting-cards", "test-calm-sign"):
         assert printed not in pupil.content()
     axe_check(pupil)
+    # The teacher's window shows the same picture in its preview of the pupils' screen.
+    expect(page.locator(".presenter-picture:visible")).to_have_attribute("alt", alt)
+    axe_check(page)
 
     page.keyboard.press("ArrowRight")  # explore: the same picture, listed for it too
     expect(shown.get_by_role("heading", name="Which system is it?", level=2)).to_be_visible()
@@ -127,3 +130,86 @@ def _shots():
     folder = Path("/tmp/res-infra-shots")
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
+)
+def test_the_lesson_page_shows_its_resources_to_staff(browser, server, axe_check, viewport):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-GB", viewport=viewport)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    browser_login(page, server.url, "p@pictures.example")
+    page.goto(f"{server.url}/curriculum/{APP_LESSON}")
+    section = page.get_by_role("region", name="Resources")
+    expect(section.get_by_role("heading", name="Sorting cards", level=3)).to_be_visible()
+    thumb = section.get_by_role("img", name="A sign with a large heart and the word Calm under it.")
+    expect(thumb).to_be_visible()
+    section.scroll_into_view_if_needed()
+    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    axe_check(page)
+    section.screenshot(path=str(_shots() / f"lesson-resources-{viewport['width']}.png"))
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def package_server(tmp_path_factory):
+    """A real server with the package's own lessons and a teacher to sign in."""
+    folder = tmp_path_factory.mktemp("projector-live")
+    instance = folder / "instance"
+    url = f"sqlite:///{folder / 'live.sqlite3'}"
+    app = create_app(base_test_config(instance, url))
+    with app.app_context():
+        db.create_all()
+        school = accounts.create_school("Projector School", "england")
+        accounts.create_user(
+            school, email="q@projector.example", name="Quinn", role="teacher", password=PASSWORD
+        )
+        db.session.remove()
+    server_url, process, _ = start_server(instance, url)
+    try:
+        yield SimpleNamespace(url=server_url)
+    finally:
+        stop_server(process)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_every_step_of_every_lesson_fits_a_1280x720_projector(browser, package_server):
+    """Each shipped lesson's steps on the pupils' screen, moved through from the presenter:
+    the step's words, pictures and practice all on the screen, and every picture drawn."""
+    from playwright.sync_api import expect
+
+    from cmt_schools.curriculum.loader import load_curriculum
+
+    context = browser.new_context(locale="en-GB", viewport=PROJECTOR)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    browser_login(page, package_server.url, "q@projector.example")
+    too_big = []
+    for lesson in load_curriculum().by_key.values():
+        page.goto(f"{package_server.url}/teach/practice/{lesson.band}/{lesson.slug}")
+        with page.expect_popup() as popup:
+            page.get_by_role("button", name="Open pupil screen").click()
+        pupil = popup.value
+        pupil.set_viewport_size(PROJECTOR)
+        pupil.wait_for_load_state()
+        shown = pupil.locator(".pupil-step:not([hidden])")
+        for number, step in enumerate(lesson.steps):
+            if number:
+                page.keyboard.press("ArrowRight")
+            expect(shown).to_have_attribute("data-step", str(number))
+            pictures = shown.locator("img")
+            for index in range(pictures.count()):
+                expect(pictures.nth(index)).to_have_js_property("complete", True)
+                assert pictures.nth(index).evaluate("img => img.naturalWidth") > 0
+            pupil.evaluate("() => new Promise(done => requestAnimationFrame(() => done()))")
+            height = pupil.evaluate("document.documentElement.scrollHeight")
+            box = shown.bounding_box()
+            if height > PROJECTOR["height"] or box["y"] + box["height"] > PROJECTOR["height"]:
+                too_big.append(f"{lesson.key} step {number + 1} ({step.stage}): {height}px")
+        pupil.close()
+    context.close()
+    assert too_big == []

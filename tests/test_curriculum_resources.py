@@ -362,3 +362,9 @@ def test_every_shipped_resource_file_passes_the_svg_check():
     files = sorted(resources_dir().glob("*/*/*.svg"))
     for path in files:
         assert svg_file_problems(path) == [], path
+
+
+def test_the_packs_three_systems_diagram_keeps_to_the_style_kit():
+    from cmt_schools.packs.rendering import STATIC_DIR
+
+    assert svg_file_problems(STATIC_DIR / "img" / "three-systems.svg") == []

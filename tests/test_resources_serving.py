@@ -70,3 +70,37 @@ def test_resources_are_for_signed_in_staff(lessons_with_resources, client):
     response = client.get(f"/lessons/{APP_LESSON}/resources/test-board-picture.svg")
     assert response.status_code in (302, 401)
     assert response.mimetype != "image/svg+xml"
+
+
+def test_the_lesson_page_lists_its_resources_home_card_and_writing_frame(
+    lessons_with_resources, teacher_client
+):
+    import html
+
+    page = html.unescape(teacher_client.get(f"/curriculum/{APP_LESSON}").get_data(as_text=True))
+    assert '<h2 id="resources-heading">Resources</h2>' in page
+    for resource in lessons_with_resources.resources:
+        src = f"/lessons/{APP_LESSON}/resources/{resource.id}.svg"
+        assert f'src="{src}" alt="{resource.alt}"' in page
+        assert f'<h3 class="resource-name">{resource.title}</h3>' in page
+    assert "On the pupils' screen and printed · For: Big idea, Explore" in page
+    assert "Print: One set per pair, cut along the dashed lines" in page
+    assert f"Home practice card: {lessons_with_resources.home_card.title}" in page
+    frame = page.split('<ol class="ws-frame">', 1)[1].split("</ol>", 1)[0]
+    assert frame.count("<li>") == 3 and "My engine gets going when ..." in frame
+
+
+def test_the_presenter_shows_each_steps_pictures_and_what_to_have_ready(
+    lessons_with_resources, teacher_client
+):
+    import html
+
+    page = teacher_client.get(f"/teach/practice/{APP_LESSON}").get_data(as_text=True)
+    page = html.unescape(page)
+    picture = lessons_with_resources.resources[-3]
+    assert page.count(f'alt="{picture.alt}"') == 2  # big idea and explore
+    assert (
+        "Have ready:</strong> Three friends on a bench (One copy for the wall); "
+        "Sorting cards (One set per pair, cut along the dashed lines)"
+    ) in page
+    assert "Have ready:</strong> Calm corner sign (One for the calm corner)" in page

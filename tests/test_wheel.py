@@ -217,3 +217,16 @@ def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
     reader = PdfReader(io.BytesIO(pack.content))
     assert len(reader.pages) >= 2
     assert "compassion" in reader.pages[0].extract_text().lower()
+    # The lessons' drawings come from the installed package, byte for byte.
+    from cmt_schools.curriculum.loader import load_curriculum
+    from cmt_schools.curriculum.resource_checks import resource_path
+
+    shipped = [
+        (lesson, r) for lesson in load_curriculum().by_key.values() for r in lesson.resources
+    ]
+    for lesson, resource in shipped[:3]:
+        url = f"{base}/lessons/{lesson.band}/{lesson.slug}/resources/{resource.id}.svg"
+        drawing = browser.get(url, timeout=10)
+        assert drawing.status_code == 200
+        assert drawing.headers["Content-Type"].startswith("image/svg+xml")
+        assert drawing.content == resource_path(lesson, resource).read_bytes()

@@ -18,6 +18,11 @@ bp.add_app_template_filter(lesson_html, "lesson_html")
 add_nav_item("curriculum.overview", "Curriculum", ("teacher", "lead"))
 
 DEFAULT_BAND = "ks2"
+RESOURCE_USES = {
+    "project": "On the pupils' screen",
+    "print": "Printed",
+    "both": "On the pupils' screen and printed",
+}
 # A lesson's drawing, opened on its own, may load and run nothing at all (the SVG check
 # already refuses scripts and links; this holds even if one slipped through).
 SVG_CSP = (
@@ -100,6 +105,7 @@ def lesson(band: str, slug: str):
         switch=switch,
         step_times=_step_times(found),
         stage_labels=STAGE_LABELS,
+        resource_uses=RESOURCE_USES,
         tools=_lesson_tools(found),
         trusted_adults=current_user.school.trusted_adults,
         support_contacts=_support_contacts(band),
