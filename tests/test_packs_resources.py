@@ -2,8 +2,8 @@
 
 A lesson pack is rendered from a lessons copy in which ks2/02 ships three printed resources
 (curriculum_fixtures.APP_RESOURCES), a home card and a writing frame, and read back with
-pypdf: each resource on its own page, in its orientation, carrying its drawing (a Form
-XObject holding the drawing's own words). The sort tables of every shipped lesson are
+pypdf: each resource on its own page, in its orientation, carrying its drawing (the shapes
+it paints, and the drawing's own words). The sort tables of every shipped lesson are
 checked in the pack's HTML: one tick box per item per column. The worksheet pages are
 rendered to PNG (pdftoppm) to be looked at, and checked for ink where the blocks are.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from cmt_schools import create_app
 from cmt_schools.accounts import services as accounts
@@ -34,17 +35,31 @@ from .curriculum_fixtures import APP_LESSON, APP_RESOURCE_SIZES, install_lessons
 SHOTS = Path("/tmp/res-infra-shots")
 
 
-def _forms_on(page) -> int:
-    """Form XObjects the page draws (`/Name Do`): WeasyPrint draws an SVG image as one or
-    more (a group with opacity is one of its own); a page without a drawing has none.
-    (The resources dictionary is shared between pages, so its list says nothing.)"""
-    drawn = set(re.findall(rb"/([A-Za-z0-9]+)\s+Do\b", page.get_contents().get_data()))
-    xobjects = page["/Resources"].get_object().get("/XObject") or {}
-    forms = 0
-    for name, ref in xobjects.get_object().items():
-        if name[1:].encode() in drawn and ref.get_object().get("/Subtype") == "/Form":
-            forms += 1
-    return forms
+PAINTING = {b"f", b"F", b"f*", b"S", b"s", b"B", b"B*", b"b", b"b*"}
+
+
+def _paints_on(page) -> int:
+    """Shapes the page fills or strokes, in its own content and in the Form XObjects it
+    draws (WeasyPrint draws an SVG into the page, some parts as forms). A resource page
+    has no rules or boxes of its own, so without its drawing it paints nothing."""
+    return _paints(page.get_contents(), page["/Resources"].get_object(), depth=0)
+
+
+def _paints(stream, resources, depth: int) -> int:
+    if stream is None or depth > 8:
+        return 0
+    xobjects = resources.get("/XObject") if resources is not None else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    count = 0
+    for operands, operator in ContentStream(stream, None).operations:
+        if operator in PAINTING:
+            count += 1
+        elif operator == b"Do" and operands and operands[0] in xobjects:
+            form = xobjects[operands[0]].get_object()
+            if form.get("/Subtype") == "/Form":
+                inner = form.get("/Resources")
+                count += _paints(form, inner.get_object() if inner else resources, depth + 1)
+    return count
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +110,28 @@ def test_each_printed_resource_has_a_page_of_its_own_with_its_drawing(pack):
         assert f"Print: {resource.copies}" in text
         assert ("For: " in text and "Explore" in text) or resource.id == "test-calm-sign"
         assert word in text  # the drawing's own big word, drawn on this page
-        assert _forms_on(page) >= 1, f"{resource.id}: the drawing is not on its page"
+        assert _paints_on(page) >= 1, f"{resource.id}: the drawing is not on its page"
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (width > height) == (size[0] > size[1]), f"{resource.id}: orientation"
         # Its own page: nothing of the script or of another resource on it.
         assert "Say:" not in text and "Teacher script" not in text
     # The projected-only picture of a lesson never gets a print page.
     assert "Which system is it? · Resource" not in " ".join(pages)
+
+
+def test_a_resource_page_without_its_drawing_paints_nothing():
+    """The check above can fail: the same page with its image refused paints no shape."""
+    html = (
+        '<!doctype html><html lang="en-GB"><head><title>t</title>'
+        '<link rel="stylesheet" href="css/print.css">'
+        '<link rel="stylesheet" href="css/print-resources.css"></head><body>'
+        '<section class="resource-page resource-landscape"><p class="resource-kicker">Lesson</p>'
+        '<h2 class="resource-title">Sorting cards</h2><p class="resource-use">For: Explore</p>'
+        f'<img class="resource-image" src="{rendering.RESOURCES_BASE_URL}ks2/x/none.svg" alt="">'
+        "</section></body></html>"
+    )
+    reader = PdfReader(io.BytesIO(rendering.render_pdf(html)))
+    assert len(reader.pages) == 1 and _paints_on(reader.pages[0]) == 0
 
 
 def test_the_cover_counts_the_resources_and_the_home_card(pack):
@@ -278,7 +308,7 @@ def test_every_lesson_pack_prints_each_of_its_resources_with_its_drawing(app, ke
         heading = f"RESOURCE TO PRINT {resource.title}".upper()
         found = [n for n, text in enumerate(pages) if heading in text.upper()]
         assert len(found) == 1, f"{key}: {resource.id} is not on a page of its own"
-        assert _forms_on(reader.pages[found[0]]) >= 1, f"{key}: {resource.id} has no drawing"
+        assert _paints_on(reader.pages[found[0]]) >= 1, f"{key}: {resource.id} has no drawing"
         word = _first_word(resource_path(lesson, resource))
         if word:  # a drawing with words in it: they are on the page, drawn from the SVG
             assert word in pages[found[0]].replace(" ", "").lower(), f"{key}: {resource.id}"
