@@ -132,6 +132,10 @@ def test_trust_routes_are_404_for_a_school_and_for_another_trust(app, oak, who):
         paths.append("/trust")
     for path in paths:
         assert client.get(path).status_code == 404, path
+    if who == "other trust":  # their own trust, with no schools yet, opens
+        own = client.get("/trust", follow_redirects=True)
+        assert own.status_code == 200 and "No school in the trust" in own.get_data(as_text=True)
+        assert client.get("/account/confirm").status_code == 200
     assert (
         db.session.scalars(
             select(TrustEvent).where(TrustEvent.action == "trust.report_download")
