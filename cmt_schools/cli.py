@@ -151,6 +151,10 @@ def demo_command(today) -> None:
     click.echo("Demo logins (password: " + password + "):")
     for user in (demo.lead, *demo.teachers):
         click.echo(f"  {user.email:<28} {user.role}")
+    from .trusts.demo import demo_logins
+
+    for line in demo_logins(password):
+        click.echo(line)
     for note in demo.notes:
         click.echo(note)
 

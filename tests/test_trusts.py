@@ -16,7 +16,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cmt_schools.accounts import services as accounts
 from cmt_schools.checkins import release
@@ -132,6 +132,10 @@ def test_trust_routes_are_404_for_a_school_and_for_another_trust(app, oak, who):
         paths.append("/trust")
     for path in paths:
         assert client.get(path).status_code == 404, path
+    if who == "other trust":  # their own trust, with no schools yet, opens
+        own = client.get("/trust", follow_redirects=True)
+        assert own.status_code == 200 and "No school in the trust" in own.get_data(as_text=True)
+        assert client.get("/account/confirm").status_code == 200
     assert (
         db.session.scalars(
             select(TrustEvent).where(TrustEvent.action == "trust.report_download")
@@ -362,3 +366,26 @@ def test_no_trust_page_or_download_reads_raw_answers(app, oak):
     db.session.rollback()
     assert db.session.get(CheckIn, due.id).answer_count == 5
     assert released_figures(due.id)
+
+
+def test_bad_input_to_the_trust_routes_is_refused_cleanly(app, oak):
+    from cmt_schools.core.inputs import MAX_ID
+
+    from .test_every_route_bad_input import BAD_VALUES
+
+    client = sign_in(app, oak["user"])
+    trust_id = oak["trust"].id
+    before = db.session.scalar(select(func.count()).select_from(TrustEvent))
+    for name, value in BAD_VALUES.items():
+        for path in ("/", "/summary", "/summary.csv", "/summary.pdf", "/log"):
+            response = client.get(
+                f"/trusts/{trust_id}{path}", query_string={"term": value, "page": value}
+            )
+            # The log takes no term; a page Python reads as a number ("3" in Arabic-Indic
+            # digits) is that page, as on a school's audit log.
+            allowed = (200, 400) if path == "/log" else (400, 404)
+            assert response.status_code in allowed, (name, path, response.status_code)
+    for bad_id in (str(MAX_ID + 1), "9" * 20, "-1", "0"):
+        assert client.get(f"/trusts/{bad_id}/summary").status_code == 404
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TrustEvent)) == before

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..accounts.passwords import hash_password
 from ..database import begin_write
 from ..extensions import db
 from ..reports import synthetic
@@ -45,6 +46,7 @@ def seed(demo) -> None:
         staff.append(user)
     db.session.commit()
     _calendar(riverside, staff[0], today)
+    begin_write()  # the term is added here when the calendar has none around today
     term = _demo_term(riverside.id, today)
     rng = random.Random(SEED)
     noise = synthetic.seeded_noise(random.Random(SEED + 1))
@@ -89,9 +91,27 @@ def seed(demo) -> None:
     officer.password_hash = demo.lead.password_hash
     db.session.add(officer)
     db.session.commit()
-    demo.notes.append(f"  {TRUST_LOGIN[0]:<28} trust ({TRUST_NAME}: Oakfield and Riverside)")
-    demo.notes.append(f"  {RIVERSIDE_STAFF[0][0]:<28} lead (Riverside Primary)")
     begin_write()
+
+
+def demo_logins(password: str) -> list[str]:
+    """The trust's and Riverside's demo logins, to print with the others, each run; their
+    password follows the demo password as the others' does."""
+    lines = []
+    for email, role, where in (
+        (TRUST_LOGIN[0], "trust", f"{TRUST_NAME}: Oakfield and Riverside"),
+        (RIVERSIDE_STAFF[0][0], "lead", "Riverside Primary"),
+        (RIVERSIDE_STAFF[1][0], "teacher", "Riverside Primary"),
+    ):
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            continue
+        if not accounts.verify_current_password(user, password):
+            begin_write()
+            user.password_hash = hash_password(password)
+            db.session.commit()
+        lines.append(f"  {email:<28} {role} ({where})")
+    return lines
 
 
 def _calendar(school, lead, today) -> None:

@@ -162,22 +162,29 @@ class TrustTable:
     ) -> dict[tuple, Figure]:
         """Protect one column across the trust and sum the counted check-ins of each total."""
         cells: dict[tuple, int] = defaultdict(int)
-        totals: dict[tuple, Moments] = defaultdict(Moments)
+        # Moments are added per cell first, then per total: adding released moments carries
+        # their noise's covariance along, which costs more than adding numbers.
+        cell_moments: dict[tuple, Moments] = defaultdict(Moments)
         for part in self.parts:
             rows = rows_of(part)
+            moments = [moments_of(part, row) for row in rows]
             leaf_counts = [
-                LeafCount(row.class_id, row.id, moments_of(part, row).count) for row in rows
+                LeafCount(row.class_id, row.id, m.count)
+                for row, m in zip(rows, moments, strict=True)
             ]
             own = protect(part.table.unit_of, leaf_counts, self.threshold)  # type: ignore[union-attr]
-            for row, leaf in zip(rows, leaf_counts, strict=True):
+            for row, leaf, m in zip(rows, leaf_counts, moments, strict=True):
                 if on_counted is not None:
                     on_counted(part, row, own.counted(row.id))
                 if not own.counted(row.id) or not leaf.count:
                     continue
-                unit = part.table.unit_of[row.class_id]  # type: ignore[union-attr]
-                cells[(part.school.id, *unit)] += leaf.count
-                for key in self.keys_of(part, row.class_id):
-                    totals[key] = totals[key] + moments_of(part, row)
+                cell = (part.school.id, *part.table.unit_of[row.class_id])  # type: ignore[union-attr]
+                cells[cell] += leaf.count
+                cell_moments[cell] = cell_moments[cell] + m
+        totals: dict[tuple, Moments] = defaultdict(Moments)
+        for (school, band, year_group), m in cell_moments.items():
+            for key in (TRUST, school_key(school), band_key(band), year_key(band, year_group)):
+                totals[key] = totals[key] + m
         result = protect_trust(
             [part.school.id for part in self.parts],
             [TrustCell(school, band, year, n) for (school, band, year), n in cells.items()],
