@@ -147,8 +147,9 @@ def test_the_lesson_page_shows_its_resources_to_staff(browser, server, axe_check
     expect(section.get_by_role("heading", name="Sorting cards", level=3)).to_be_visible()
     thumb = section.get_by_role("img", name="A sign with a large heart and the word Calm under it.")
     expect(thumb).to_be_visible()
-    section.scroll_into_view_if_needed()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    thumb.scroll_into_view_if_needed()  # thumbnails load lazily: bring this one into view
+    expect(thumb).to_have_js_property("complete", True)
+    assert thumb.evaluate("img => img.naturalWidth > 0")
     axe_check(page)
     section.screenshot(path=str(_shots() / f"lesson-resources-{viewport['width']}.png"))
     context.close()
