@@ -17,7 +17,8 @@ from cmt_schools.trusts.demo import TRUST_LOGIN, TRUST_NAME
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Screenshots for a person to look at, in the ignored test-results folder (never in docs/).
+SHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
 
 
 def test_a_trust_user_reads_the_dashboard_and_downloads_the_summary(page, live_server, axe_check):
@@ -68,7 +69,7 @@ def test_a_trust_user_reads_the_dashboard_and_downloads_the_summary(page, live_s
 
 
 def _shots(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("phone", (390, 844)), ("desktop", (1280, 800))):
         page.set_viewport_size({"width": size[0], "height": size[1]})
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=label == "desktop")
