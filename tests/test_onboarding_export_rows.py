@@ -116,7 +116,9 @@ def test_export_reads_rows_and_its_files_match_the_entities(app):
     school_id = seed_sized_school(10, today=TODAY)
     db.session.expire_all()
     school = db.session.get(School, school_id)
-    lead = db.session.scalars(select(User).where(User.role == "lead")).one()
+    lead = db.session.scalars(
+        select(User).where(User.role == "lead", User.school_id == school_id)
+    ).one()
 
     loaded: list[str] = []
 

@@ -143,8 +143,10 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
         text=True,
         start_new_session=True,
     )
-    # `cmt create-user` asks for the password twice; nothing else reads from here.
-    process.stdin.write(f"{LEAD_PASSWORD}\n{LEAD_PASSWORD}\n")
+    # Each `cmt create-user` in the block asks for its password twice; nothing else reads.
+    users = sum(line.startswith("cmt create-user ") for line in on_the_server)
+    assert users >= 1
+    process.stdin.write(f"{LEAD_PASSWORD}\n{LEAD_PASSWORD}\n" * users)
     process.stdin.close()
     base = f"http://127.0.0.1:{port}"
     try:

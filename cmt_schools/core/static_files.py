@@ -22,7 +22,6 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
 from flask_compress import Compress
-from flask_login import current_user
 from werkzeug.security import safe_join
 
 YEAR = 31_536_000
@@ -99,10 +98,13 @@ def _same_for_everyone(response: Response) -> Response:
 
 
 def safe_to_compress() -> bool:
-    """Static files, and pages for someone not signed in (see the module's note)."""
+    """Static files, and pages for someone not signed in (see the module's note).
+
+    Read from the session, not by loading the user: this runs on error pages too, when the
+    database may be what failed."""
     if request.endpoint == "static":
         return True
-    return not current_user.is_authenticated
+    return "_user_id" not in session
 
 
 def init_static_files(app: Flask) -> None:
