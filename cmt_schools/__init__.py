@@ -85,7 +85,9 @@ def _finish_config(app: Flask) -> None:
         url = "sqlite:///" + str(Path(app.instance_path) / "cmt.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .database import sqlite_engine_options
+        from .database import make_instance_folder_for, sqlite_engine_options
+
+        make_instance_folder_for(config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
         options = sqlite_engine_options(config["SQLITE_BUSY_TIMEOUT_MS"])
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
