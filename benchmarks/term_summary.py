@@ -21,7 +21,13 @@ Timed, in the same run over the same rows (median of --repeat runs after one war
   kind, measure, statistic and value: the least any summary must do;
 - "answer queries": the summary's own statement over check-ins and released figures;
 - "all queries": that plus its class, lesson and delivery-step statements;
-- "summary": `summarise_term` end to end (queries, disclosure control, statistics).
+- "summary": `summarise_term` end to end (queries, disclosure control, statistics);
+and for a trust of 40 schools (ids 101 to 140), their latest term:
+- "trust bare": one GROUP BY of the 40 schools' term released figures per school, class,
+  kind, measure, statistic and value;
+- "trust answer queries": the answer statement the trust summary runs for each school;
+- "trust summary": the trust's summary end to end (each school's statements, both
+  protections, statistics).
 Results are appended to benchmarks/RESULTS.md. Not part of `make test`.
 """
 
@@ -51,6 +57,7 @@ from cmt_schools.checkins import release  # noqa: E402
 from cmt_schools.extensions import db  # noqa: E402
 from cmt_schools.reports import services, synthetic  # noqa: E402
 from cmt_schools.scheduling import services as scheduling_services  # noqa: E402
+from cmt_schools.trusts.terms import trust_terms  # noqa: E402
 
 SCHOOLS = 200
 CLASSES = 12  # per school
@@ -258,7 +265,26 @@ class PostgresLoader:
 # ------------------------------------------------------------------ timing
 
 
-MEASUREMENTS = ("bare", "answer queries", "all queries", "summary")
+MEASUREMENTS = (
+    "bare",
+    "answer queries",
+    "all queries",
+    "summary",
+    "trust bare",
+    "trust answer queries",
+    "trust summary",
+)
+TRUST_SCHOOLS = range(TARGET_SCHOOL, TARGET_SCHOOL + 40)
+TRUST_BARE = text(
+    """
+    SELECT c.school_id, c.class_id, c.kind, f.measure, f.statistic, f.value,
+           SUM(f.numerator), MAX(f.weight), SUM(f.noise_sd * f.noise_sd)
+    FROM released_figure f JOIN check_in c ON c.id = f.check_in_id
+    WHERE c.school_id BETWEEN :low AND :high AND c.opened_on BETWEEN :first AND :last
+      AND f.measure IN ('worry', 'self_compassion', 's1', 'g1', 'right_now', 'any')
+    GROUP BY c.school_id, c.class_id, c.kind, f.measure, f.statistic, f.value
+    """
+)
 
 
 class Target:
@@ -271,8 +297,10 @@ class Target:
             {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "b" * 40,
              "TESTING": True}
         )  # fmt: skip
+        self.app.logger.setLevel("WARNING")  # not a line per school the trust adds
         self.context = self.app.app_context()
         self.context.push()
+        self.trust_id = self._make_trust()
         self.school = db.session.get(School, TARGET_SCHOOL)
         self.term = scheduling_services.terms_of(self.school.id, newest_first=True)[0]  # the latest
         self.today = self.term.last_day
@@ -283,7 +311,25 @@ class Target:
         }
         self.params = {"school": self.school.id, "first": self.term.first_day,
                        "last": self.term.last_day}  # fmt: skip
+        self.trust_term = trust_terms([self.term])[0]
+        self.trust_params = {**self.params, "low": TRUST_SCHOOLS[0], "high": TRUST_SCHOOLS[-1]}
+        self.trust_queries = [
+            (
+                services.ANSWER_QUERY,
+                {"school_id": school_id, "first_day": self.term.first_day,
+                 "last_day": self.term.last_day},
+            )
+            for school_id in TRUST_SCHOOLS
+        ]  # fmt: skip
         self.facts = {
+            "trust rows": db.session.execute(
+                text(
+                    "SELECT COUNT(*) FROM released_figure f JOIN check_in c ON c.id ="
+                    " f.check_in_id WHERE c.school_id BETWEEN :low AND :high AND c.opened_on"
+                    " BETWEEN :first AND :last"
+                ),
+                self.trust_params,
+            ).scalar(),
             "school rows": db.session.execute(
                 text(
                     "SELECT COUNT(*) FROM released_figure f JOIN check_in c ON c.id ="
@@ -299,7 +345,26 @@ class Target:
         }
         self.context.pop()
 
+    @staticmethod
+    def _make_trust() -> int:
+        """A trust holding schools 101 to 140 from long ago (made once per database)."""
+        from cmt_schools.accounts.models import School
+        from cmt_schools.trusts import services as trusts
+        from cmt_schools.trusts.models import Trust
+
+        trust = db.session.scalars(db.select(Trust)).first()
+        if trust is None:
+            trust = trusts.create_trust("Benchmark Trust")
+            for school_id in TRUST_SCHOOLS:
+                school = db.session.get(School, school_id)
+                trusts.add_school_to_trust(trust, school, sees_from=date(2000, 1, 1))
+        trust_id = trust.id
+        db.session.remove()
+        return trust_id
+
     def run(self, name: str) -> float:
+        if name.startswith("trust"):
+            return self.run_trust(name)
         with self.app.app_context():
             connection = db.session.connection()
             started = time.perf_counter()
@@ -311,6 +376,25 @@ class Target:
                 services.fetch_term_rows(self.school.id, self.term, self.today)
             else:
                 services.summarise_term(self.school, self.term, today=self.today)
+            elapsed = time.perf_counter() - started
+            db.session.remove()
+        return elapsed
+
+    def run_trust(self, name: str) -> float:
+        from cmt_schools.trusts import services as trusts
+        from cmt_schools.trusts.models import Trust
+
+        with self.app.app_context():
+            connection = db.session.connection()
+            started = time.perf_counter()
+            if name == "trust bare":
+                connection.execute(TRUST_BARE, self.trust_params).all()
+            elif name == "trust answer queries":
+                for statement, params in self.trust_queries:
+                    connection.execute(statement, params).all()
+            else:
+                trust = db.session.get(Trust, self.trust_id)
+                trusts.summary_for(trust, self.trust_term, today=self.today)
             elapsed = time.perf_counter() - started
             db.session.remove()
         return elapsed
@@ -489,7 +573,39 @@ def render(rows: list[dict], repeat: int) -> str:
             )
             + "."
         )
-    lines.append("")
+    lines += ["", render_trust(rows), ""]
+    return "\n".join(lines)
+
+
+def render_trust(rows: list[dict]) -> str:
+    lines = [
+        "Trust of 40 schools (schools 101 to 140, their latest term):",
+        "",
+        "| backend | answer sets | the trust's term figure rows | bare GROUP BY |"
+        " the trust summary's answer queries | ratio to bare | trust summary (Python"
+        " included) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['backend']} | {r['answer_sets']:,} | {r['trust rows']:,} |"
+            f" {ms(r, 'trust bare')} | {ms(r, 'trust answer queries')} |"
+            f" {paired(r['trust answer queries all'], r['trust bare all']):.2f} |"
+            f" {ms(r, 'trust summary')} |"
+        )
+    for backend in sorted({r["backend"] for r in rows}):
+        mine = sorted((r for r in rows if r["backend"] == backend), key=lambda r: r["size"])
+        if len(mine) >= 2:
+            small, big = mine[0], mine[-1]
+
+            def grown(name: str, small=small, big=big) -> str:
+                return f"{paired(big[name + ' all'], small[name + ' all']):.2f}x"
+
+            lines.append(
+                f"- {backend}, {big['answer_sets']:,} against {small['answer_sets']:,} answer"
+                f" sets: trust summary {grown('trust summary')}, its answer queries"
+                f" {grown('trust answer queries')}, the bare GROUP BY {grown('trust bare')}."
+            )
     return "\n".join(lines)
 
 

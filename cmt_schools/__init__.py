@@ -58,14 +58,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .core.headers import init_headers
     from .core.inputs import init_inputs
     from .core.navigation import init_navigation
+    from .core.static_files import init_static_files
+    from .core.wording import init_wording
 
     init_inputs(app)  # bounded id converters before any route; input checks before all else
     init_sessions(app)  # session timeouts run before the access check
     init_access(app)
     init_headers(app)
+    init_static_files(app)  # versioned, long-cached static files; compressed responses
     init_errors(app)
     init_navigation(app)
     init_dates(app)
+    init_wording(app)
     _register_blueprints(app)
 
     from .cli import cmt
@@ -81,7 +85,9 @@ def _finish_config(app: Flask) -> None:
         url = "sqlite:///" + str(Path(app.instance_path) / "cmt.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from .database import sqlite_engine_options
+        from .database import make_instance_folder_for, sqlite_engine_options
+
+        make_instance_folder_for(config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
         options = sqlite_engine_options(config["SQLITE_BUSY_TIMEOUT_MS"])
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
@@ -128,6 +134,7 @@ FEATURES = (
     "packs",
     "reports",
     "onboarding",
+    "trusts",
     "home",
 )
 

@@ -14,8 +14,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .accounts import services as accounts
-from .accounts.models import NATIONS, ROLES
+from .accounts.models import ALL_ROLES, NATIONS, TRUST_ROLE
 from .core.services import ServiceError
+from .core.wording import count_of
 from .extensions import db
 
 cmt = AppGroup("cmt", help="CMT Schools administration.")
@@ -40,13 +41,21 @@ def create_school_command(name: str, nation: str, timezone: str) -> None:
 
 
 @cmt.command("create-user")
-@click.option("--school-id", required=True, type=int)
+@click.option("--school-id", type=int, default=None, help="For a school's lead or teacher.")
+@click.option("--trust-id", type=int, default=None, help="For a trust's staff (--role trust).")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--role", required=True, type=click.Choice(list(ALL_ROLES)))
 @click.password_option(help="Prompted for (hidden) when not given.")
-def create_user_command(school_id: int, email: str, name: str, role: str, password: str) -> None:
-    """Create a staff account with a password."""
+def create_user_command(
+    school_id: int | None, trust_id: int | None, email: str, name: str, role: str, password: str
+) -> None:
+    """Create a staff account with a password, at a school (--school-id) or a trust (--trust-id)."""
+    if role == TRUST_ROLE:
+        _create_trust_user(school_id, trust_id, email=email, name=name, password=password)
+        return
+    if trust_id is not None or school_id is None:
+        _fail(f"a {role} belongs to a school: give --school-id, not --trust-id")
     school = accounts.find_school(school_id)
     if school is None:
         _fail(f"there is no school with id {school_id}")
@@ -55,6 +64,66 @@ def create_user_command(school_id: int, email: str, name: str, role: str, passwo
     except ServiceError as error:
         _fail(error.message)
     click.echo(f"Created {user.role} {user.email} at {school.name}")
+
+
+def _create_trust_user(
+    school_id: int | None, trust_id: int | None, *, email: str, name: str, password: str
+) -> None:
+    from .trusts import services as trusts
+
+    if school_id is not None or trust_id is None:
+        _fail("a trust user belongs to a trust and no school: give --trust-id, not --school-id")
+    trust = trusts.find_trust(trust_id)
+    if trust is None:
+        _fail(f"there is no trust with id {trust_id}")
+    try:
+        user = accounts.create_trust_user(trust.id, email=email, name=name, password=password)
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(f"Created trust user {user.email} at {trust.name}")
+
+
+@cmt.command("create-trust")
+@click.option("--name", required=True, help="The trust's or local authority's name.")
+def create_trust_command(name: str) -> None:
+    """Create a trust (a multi-academy trust or a local authority) and print its id."""
+    from .trusts import services as trusts
+
+    try:
+        trust = trusts.create_trust(name)
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(f"Created trust {trust.id}: {trust.name}")
+
+
+@cmt.command("add-school-to-trust")
+@click.option("--trust-id", required=True, type=int)
+@click.option("--school-id", required=True, type=int)
+@click.option(
+    "--from",
+    "sees_from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The trust sees figures of check-ins opened from this day (default: today).",
+)
+def add_school_to_trust_command(trust_id: int, school_id: int, sees_from) -> None:
+    """Let a trust see a school's released figures, from today (or --from)."""
+    from .trusts import services as trusts
+
+    trust = trusts.find_trust(trust_id)
+    if trust is None:
+        _fail(f"there is no trust with id {trust_id}")
+    school = accounts.find_school(school_id)
+    if school is None:
+        _fail(f"there is no school with id {school_id}")
+    day = sees_from.date() if sees_from else date.today()
+    try:
+        trusts.add_school_to_trust(trust, school, sees_from=day)
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(
+        f"{school.name} is in {trust.name}; the trust sees its figures from {day.isoformat()}"
+    )
 
 
 @cmt.command("demo")
@@ -82,6 +151,10 @@ def demo_command(today) -> None:
     click.echo("Demo logins (password: " + password + "):")
     for user in (demo.lead, *demo.teachers):
         click.echo(f"  {user.email:<28} {user.role}")
+    from .trusts.demo import demo_logins
+
+    for line in demo_logins(password):
+        click.echo(line)
     for note in demo.notes:
         click.echo(note)
 
@@ -105,8 +178,8 @@ def purge_checkins_command(today) -> None:
         click.echo("No check-in answers are older than their school's retention period.")
     for report in reports:
         click.echo(
-            f"{report.school_name}: deleted {report.answer_sets_deleted} answer sets of "
-            f"{report.checkins} check-ins opened before {report.cutoff.isoformat()} "
+            f"{report.school_name}: deleted {count_of(report.answer_sets_deleted, 'answer set')} "
+            f"of {count_of(report.checkins, 'check-in')} opened before {report.cutoff.isoformat()} "
             f"(kept {report.retention_months} months); their released figures remain."
         )
 
@@ -172,6 +245,7 @@ def curriculum_export_command() -> None:
                 "name": band.rules.name,
                 "years": band.rules.years,
                 "ages": band.rules.ages,
+                "also": band.rules.also,
                 "lessons": [lesson.model_dump(mode="json") for lesson in band.lessons],
             }
             for band in loaded.bands.values()

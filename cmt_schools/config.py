@@ -55,6 +55,17 @@ class Defaults:
 
     DEMO_PASSWORD: str | None = None
 
+    # Invitation and reset links go by email when MAIL_SMTP_HOST is set (docs/operations.md);
+    # without it the lead copies the link from the staff page and sends it themselves.
+    MAIL_SMTP_HOST: str | None = None
+    MAIL_SMTP_PORT = 587
+    # "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (a relay on localhost).
+    MAIL_SMTP_SECURITY = "starttls"
+    MAIL_SMTP_USERNAME: str | None = None
+    MAIL_SMTP_PASSWORD: str | None = None
+    MAIL_SMTP_TIMEOUT = 10.0
+    MAIL_FROM: str | None = None
+
 
 def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// and postgresql:// forms and use the psycopg 3 driver."""

@@ -11,9 +11,12 @@ tests rather than under load.
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -93,3 +96,17 @@ def init_database(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def make_instance_folder_for(url: str, instance_path: str) -> None:
+    """Create the instance folder when the SQLite file lives in it (a new server's first
+    `db upgrade`): SQLite makes files, never folders. Flask leaves the folder to the app.
+    A database elsewhere is the operator's to place; a folder that cannot be made is left
+    to the first connection to report, and /healthz to name."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(instance_path)
+    if Path(database).resolve().parent == folder.resolve():
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)

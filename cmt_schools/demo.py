@@ -43,7 +43,7 @@ class DemoSchool:
 
 # Features whose `<feature>/demo.py` has `seed(demo: DemoSchool) -> None`, run in this order
 # the first time the demo school is created.
-DEMO_FEATURES = ("scheduling", "runner", "checkins", "reports", "onboarding")
+DEMO_FEATURES = ("scheduling", "runner", "checkins", "reports", "onboarding", "trusts")
 
 
 def demo_steps() -> list[Callable[[DemoSchool], None]]:

@@ -5,4 +5,5 @@ STAFF = {"teacher", "lead"}
 ACCESS = {
     "curriculum.overview": STAFF,
     "curriculum.lesson": STAFF,
+    "curriculum.resource_file": STAFF,
 }

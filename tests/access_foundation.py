@@ -3,6 +3,7 @@
 PUBLIC = "public"
 STAFF = {"teacher", "lead"}
 LEAD = {"lead"}
+OWN_ACCOUNT = {"teacher", "lead", "trust"}  # a trust's staff sign out and change passwords too
 
 ACCESS = {
     "static": {PUBLIC},
@@ -10,9 +11,9 @@ ACCESS = {
     "home.healthz": {PUBLIC},
     "home.dashboard": STAFF,
     "accounts.login": {PUBLIC},
-    "accounts.logout": STAFF,
-    "accounts.reauthenticate": STAFF,
-    "accounts.account": STAFF,
+    "accounts.logout": OWN_ACCOUNT,
+    "accounts.reauthenticate": OWN_ACCOUNT,
+    "accounts.account": OWN_ACCOUNT,
     "accounts.redeem_link": {PUBLIC},
     "accounts.staff": LEAD,
     "accounts.staff_link": LEAD,

@@ -362,7 +362,12 @@ def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: 
 
 
 def start_server(
-    instance: Path, database_url: str, *, workers: int = 1, extra_env: dict | None = None
+    instance: Path,
+    database_url: str,
+    *,
+    workers: int = 1,
+    extra_env: dict | None = None,
+    app_module: str = "app:app",
 ) -> tuple[str, subprocess.Popen, Path]:
     port = free_port()
     log_path = instance / f"server-{port}.log"
@@ -391,7 +396,7 @@ def start_server(
             "120",
             "--bind",
             f"127.0.0.1:{port}",
-            "app:app",
+            app_module,
         ],
         cwd=ROOT,
         env=env,
@@ -429,6 +434,20 @@ def live_server(tmp_path, sqlite_template) -> Iterator[LiveServer]:
             stop_server(process)
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def lessons_with_resources(tmp_path_factory, monkeypatch):
+    """The app's curriculum read from a copy in which ks2/02 ships three test resources
+    (curriculum_fixtures.APP_RESOURCES): the lesson, for the test's own use."""
+    from cmt_schools.curriculum import loader
+
+    from .curriculum_fixtures import APP_LESSON, install_lessons_with_resources
+
+    install_lessons_with_resources(tmp_path_factory.mktemp("curriculum"), monkeypatch)
+    yield loader.load_curriculum().lesson(APP_LESSON)
+    monkeypatch.undo()
+    loader.load_curriculum.cache_clear()
 
 
 # ---------------------------------------------------------------- the browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -206,7 +207,7 @@ def test_invitation_link_sets_a_password_once(app, client, auth, make_lead):
     response = client.post("/staff", data={"name": "Ada Teacher", "email": "ada@example.org"})
     assert response.status_code == 201
     html = response.get_data(as_text=True)
-    link = html.split('id="new-link"')[1].split('value="')[1].split('"')[0]
+    link = re.search(r'<code id="new-link">([^<]+)</code>', html).group(1)
     path = link.replace("http://localhost", "")
     auth.logout()
     teacher = services.find_user_by_email("ada@example.org")
@@ -247,7 +248,7 @@ def test_lead_makes_a_reset_link_and_old_sessions_end(app, make_lead, make_teach
     lead_client = app.test_client()
     lead_client.post("/login", data={"email": lead.email, "password": PASSWORD})
     html = lead_client.post(f"/staff/{teacher.id}/link").get_data(as_text=True)
-    path = html.split('value="http://localhost')[1].split('"')[0]
+    path = re.search(r'<code id="new-link">http://localhost([^<]+)</code>', html).group(1)
     assert app.test_client().post(path, data={"password": "reset and renewed"}).status_code == 302
     assert teacher_client.get("/dashboard").status_code == 302
 
@@ -280,10 +281,18 @@ def test_forms_bind_only_their_own_fields(client, auth, make_lead, make_school):
     auth.login(lead)
     client.post(
         "/staff",
-        data={"name": "B", "email": "b@example.org", "role": "lead", "school_id": str(other.id)},
+        data={
+            "name": "B",
+            "email": "b@example.org",
+            "school_id": str(other.id),
+            "password_hash": "x",
+            "session_version": "99",
+        },
     )
     created = services.find_user_by_email("b@example.org")
+    # The role is the form's own field (a teacher unless a lead is chosen); the rest is not.
     assert created.role == "teacher" and created.school_id == lead.school_id
+    assert created.password_hash is None and created.session_version == 1
 
 
 def test_teacher_cannot_manage_staff(client, auth, make_teacher):
@@ -334,6 +343,7 @@ def test_school_settings_saved_and_validated(client, auth, make_lead):
     ).first()
     assert "threshold 10 to 12" in event.detail and "protection standard to strong" in event.detail
     assert "months raw answers are kept 24 to 12" in event.detail
+    assert "school name changed" in event.detail and "support contacts changed" in event.detail
     bad = client.post("/school/settings", data={**data, "suppression_threshold": "2"})
     assert bad.status_code == 400 and "Use 5 to 100" in bad.get_data(as_text=True)
     # Protection cannot be turned off: only the levels there are.
@@ -354,7 +364,11 @@ def test_new_school_has_default_support_contacts(make_school):
     school = make_school()
     names = [c.name for c in school.support_contacts]
     assert names == ["Childline", "Shout", "In danger now"]
-    assert [c.name for c in school.support_contacts if c.shown_to("ks2")] == ["Childline"]
+    # 999 is for every age; Shout's texting service is for teenagers.
+    assert [c.name for c in school.support_contacts if c.shown_to("ks2")] == [
+        "Childline",
+        "In danger now",
+    ]
 
 
 @pytest.mark.parametrize(

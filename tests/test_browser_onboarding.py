@@ -72,7 +72,7 @@ def test_a_new_lead_walks_the_checklist_to_ready(page, live_server, fresh_school
     page.get_by_label("Name").fill("Tia Teacher")
     page.get_by_label("Email").fill("tia@fresh.example")
     page.get_by_label("Email").press("Enter")
-    page.get_by_label("Sign-up link").wait_for()
+    page.locator("#new-link").wait_for()
     page.goto(live_server.url + "/setup")
     assert "staff" in done(page)
 

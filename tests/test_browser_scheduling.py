@@ -91,6 +91,10 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
         label = services.lesson_label(lesson.lesson_key)
         lesson_id = lesson.id
 
+    # A lesson row's other actions are behind "More", opened from the keyboard.
+    more = page.locator(f"#lesson-{lesson_id} summary")
+    more.focus()
+    page.keyboard.press("Enter")
     page.get_by_role("link", name=f"Move {label}").click()
     page.get_by_label("New date").fill(new_day.isoformat())
     axe_check(page)

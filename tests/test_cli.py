@@ -112,8 +112,11 @@ def test_demo_is_idempotent_and_prints_logins(app, runner, monkeypatch):
     assert "demo pass phrase" in first.output
     second = runner.invoke(args=["cmt", "demo", "--today", "2026-11-22"])
     assert second.exit_code == 0 and "Found the demo school" in second.output
-    assert db.session.scalar(select(func.count()).select_from(School)) == 1
-    assert db.session.scalar(select(func.count()).select_from(User)) == 3
+    # Oakfield, and Riverside Primary with it in the demo trust (trusts/demo.py).
+    assert "trust@oaklearning.example" in first.output
+    assert "trust@oaklearning.example" in second.output
+    assert db.session.scalar(select(func.count()).select_from(School)) == 2
+    assert db.session.scalar(select(func.count()).select_from(User)) == 6
     client = app.test_client()
     response = client.post(
         "/login", data={"email": "lead@oakfield.example", "password": "demo pass phrase"}

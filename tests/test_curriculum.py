@@ -99,11 +99,13 @@ def test_the_same_slug_is_the_same_lesson_in_every_band(slug):
 
 
 @pytest.mark.parametrize("key", LESSON_KEYS)
-def test_lesson_follows_the_anatomy_and_its_minutes_add_up(key):
+def test_lesson_follows_the_anatomy_and_its_steps_fit_in_the_lesson(key):
+    # The 2-3 minutes of slack the check wants are tested with the check (below, and in
+    # test_curriculum_resources.py); a lesson's steps never take longer than the lesson.
     item = lesson(key)
     rules = BAND_RULES[item.band]
     assert tuple(step.stage for step in item.steps) == STAGES
-    assert sum(step.minutes for step in item.steps) == item.minutes
+    assert sum(step.minutes for step in item.steps) <= item.minutes
     low, high = rules.lesson_minutes
     assert low <= item.minutes <= high
     assert item.title and item.summary and item.intentions and item.preparation
@@ -234,6 +236,7 @@ def test_the_originality_check_catches_a_copied_run():
 
 
 def test_cli_check_passes_and_prints_a_table_per_band(runner):
+    """All 30 lessons pass every check, issue 15's (resources, slack, fallbacks...) too."""
     result = runner.invoke(args=["cmt", "curriculum", "check"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -283,7 +286,12 @@ BROKEN_FILES = [
     ("missing field", _drop_line("summary = "), "summary", "Field required"),
     ("wrong step order", _swap_explore_and_practise, "steps", "anatomy in order"),
     ("unknown stage", _replace('stage = "reflect"', 'stage = "chat"'), "steps[5].stage", ""),
-    ("minutes not summing", _replace("minutes = 50", "minutes = 49"), "steps", "add up to 50"),
+    (
+        "steps longer than the lesson",
+        _replace("minutes = 50", "minutes = 47"),
+        "steps",
+        "more than the lesson's 47",
+    ),
     ("lesson too long", _replace("minutes = 50", "minutes = 70"), "minutes", "KS3 expects 45-50"),
     (
         "breathing counts outside the band",

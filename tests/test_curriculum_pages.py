@@ -100,8 +100,13 @@ def test_lesson_page_shows_script_cues_pupil_text_and_breathing_counts(teacher_c
     assert "Breathe in for a count of 5, and out for a count of 7." in page
     assert '<span class="count-n">5</span> in' in page
     assert "The pacer is slower today: in for 5, out for 7." in page
-    # the timings run from the start of the lesson to its end
-    assert "0–7 min" in page and "52–55 min" in page
+    # the timings run from the start of the lesson to the end of its last step (the
+    # lesson's spare minutes for moving and settling are a row of their own)
+    lesson = load_curriculum().lesson("ks4/08-blocks-and-toolkit")
+    first, total = lesson.steps[0].minutes, sum(step.minutes for step in lesson.steps)
+    assert f"0–{first} min" in page
+    assert f"{total - lesson.steps[-1].minutes}–{total} min" in page
+    assert "Moving and settling" in page
 
 
 def test_lesson_band_switch_links_the_same_lesson_in_other_bands(teacher_client):

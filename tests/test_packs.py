@@ -11,7 +11,7 @@ import io
 import os
 import re
 import threading
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from cmt_schools.accounts.models import School, SupportContact
 from cmt_schools.curriculum.loader import load_curriculum
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
-from cmt_schools.packs import rendering, services
+from cmt_schools.packs import rendering, services, worksheets
 from cmt_schools.packs.cache import PackCache
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass
 
@@ -167,7 +167,9 @@ def test_lesson_pack_holds_the_whole_lesson(lesson_pdf):
     _, pages = lesson_pdf
     lesson = CURRICULUM.lesson("ks3/02-three-systems")
     text = flat("\n".join(pages))
-    assert 8 <= len(pages) <= 16
+    # The lesson's pages, then one page per printed resource and one of home cards.
+    printed = [r for r in lesson.resources if r.use in ("print", "both")]
+    assert 8 + len(printed) <= len(pages) <= 16 + len(printed)
     # Cover: school, class, date, title and number, band.
     cover = flat(pages[0])
     for expected in (
@@ -184,7 +186,10 @@ def test_lesson_pack_holds_the_whole_lesson(lesson_pdf):
     assert "Lesson plan" in plan and "Teacher script" not in plan
     assert lesson.intentions[0] in plan
     assert lesson.materials[0] in plan
-    assert "10:40–10:45" in plan and "11:26–11:30" in plan
+    # Steps start at 10:40, one after another; the lesson's spare minutes come at no step.
+    ends = datetime(2026, 11, 24, 10, 40) + timedelta(minutes=sum(s.minutes for s in lesson.steps))
+    last = ends - timedelta(minutes=lesson.steps[-1].minutes)
+    assert "10:40–10:45" in plan and f"{last:%H:%M}–{ends:%H:%M}" in plan
     # The script, with its steps' headings and minutes.
     first_line = "Greet the class and remind them of the ground rules"
     assert first_line in text
@@ -638,14 +643,10 @@ def test_file_names_keep_to_letters_digits_and_hyphens(name, expected):
 
 
 def test_every_shipped_worksheet_is_laid_out_to_fit_one_page():
-    # The sizes follow print.css (checked against WeasyPrint's layout of every sheet: the
-    # estimate is a little generous); a sheet that will not fit even compact fails here.
+    # The sizes follow print.css and print-resources.css (the estimate is a little
+    # generous); a sheet that will not fit even compact fails here.
     for band in ("ks2", "ks3", "ks4"):
-        group = "ks2" if band == "ks2" else "other"
         for lesson in CURRICULUM.band(band).lessons:
             for sheet in lesson.worksheets:
-                layout = services.sheet_layout(sheet, band)
-                boxes = sum(1 for block in sheet.blocks if block.kind == "draw_box")
-                metrics = services._METRICS[group, layout.compact]
-                height = services._sheet_height(sheet, metrics) + boxes * layout.draw_mm
-                assert height <= services.PAGE_AREA_MM, f"{lesson.key}: {sheet.title}"
+                height = worksheets.estimated_height(sheet, band)
+                assert height <= worksheets.PAGE_AREA_MM, f"{lesson.key}: {sheet.title}"

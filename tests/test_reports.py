@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from cmt_schools.audit.models import AuditEvent
 from cmt_schools.checkins.models import CheckIn, ReleasedFigure
 from cmt_schools.checkins.scoring import self_compassion_index, worry_index
+from cmt_schools.core.dates import long_date
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.reports import exports, services, synthetic
@@ -529,8 +530,10 @@ def test_every_download_adds_an_audit_event_the_lead_can_read(client, oak):
 
     events = downloads()
     assert [e.detail for e in events] == [
-        f"Term summary (CSV) for Autumn 2026 [term {term.id}]",
-        f"Term summary (CSV) for Summer 2026 [term {summer.id}]",
+        f"Term summary (CSV) for Autumn 2026, {long_date(term.first_day)} to "
+        f"{long_date(term.last_day)}",
+        f"Term summary (CSV) for Summer 2026, {long_date(summer.first_day)} to "
+        f"{long_date(summer.last_day)}",
     ]
     assert {e.user_id for e in events} == {oak["lead"].id}
     assert {e.school_id for e in events} == {oak["school"].id}
@@ -540,7 +543,7 @@ def test_every_download_adds_an_audit_event_the_lead_can_read(client, oak):
     page = client.get("/reports/audit-log").get_data(as_text=True)
     assert page.count("Downloaded a term summary") == 2
     assert oak["lead"].name in page
-    assert page.index("Summer 2026 [term") < page.index("Autumn 2026 [term")  # newest first
+    assert page.index("for Summer 2026, ") < page.index("for Autumn 2026, ")  # newest first
 
 
 def test_audit_log_pages_and_bad_page_numbers(client, oak):

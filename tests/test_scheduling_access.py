@@ -123,7 +123,8 @@ def test_teachers_cannot_open_the_leads_pages(app, scheduled_school):
     for path in ("/term-dates", "/programme", "/term-dates/usual-year"):
         assert client.get(path).status_code == 403
     response = client.post(
-        "/term-dates/terms", data={"name": "X", "first_day": "2027-04-12", "last_day": "2027-07-20"}
+        "/term-dates/terms",
+        data={"term-name": "X", "term-first_day": "2027-04-12", "term-last_day": "2027-07-20"},
     )
     assert response.status_code == 403
     assert Term.query.count() == 2

@@ -263,31 +263,31 @@ CASES = [
     (
         "lead",
         "/term-dates/terms",
-        {"name": "", "first_day": "2027-04-12", "last_day": "2027-07-21"},
+        {"term-name": "", "term-first_day": "2027-04-12", "term-last_day": "2027-07-21"},
         "Enter a name for the term",
     ),
     (
         "lead",
         "/term-dates/terms",
-        {"name": LONG, "first_day": "2027-04-12", "last_day": "2027-07-21"},
+        {"term-name": LONG, "term-first_day": "2027-04-12", "term-last_day": "2027-07-21"},
         "at most 60 characters",
     ),
     (
         "lead",
         "/term-dates/terms",
-        {"name": "Summer", "first_day": "12/04/2027", "last_day": "2027-07-21"},
+        {"term-name": "Summer", "term-first_day": "12/04/2027", "term-last_day": "2027-07-21"},
         "Enter a real date",
     ),
     (
         "lead",
         "/term-dates/terms",
-        {"name": "Summer", "first_day": "2027-07-21", "last_day": "2027-04-12"},
+        {"term-name": "Summer", "term-first_day": "2027-07-21", "term-last_day": "2027-04-12"},
         "is before the first day",
     ),
     (
         "lead",
         "/term-dates/terms",
-        {"name": "Summer", "first_day": "2027-03-01", "last_day": "2027-07-21"},
+        {"term-name": "Summer", "term-first_day": "2027-03-01", "term-last_day": "2027-07-21"},
         "overlap Spring 2027",
     ),
     (
@@ -299,25 +299,45 @@ CASES = [
     (
         "lead",
         "/term-dates/closures",
-        {"name": "INSET", "kind": "inset", "first_day": "2026-08-20", "last_day": ""},
+        {
+            "closure-name": "INSET",
+            "closure-kind": "inset",
+            "closure-first_day": "2026-08-20",
+            "closure-last_day": "",
+        },
         "must fall inside one term",
     ),
     (
         "lead",
         "/term-dates/closures",
-        {"name": "INSET", "kind": "party", "first_day": "2026-09-20", "last_day": ""},
+        {
+            "closure-name": "INSET",
+            "closure-kind": "party",
+            "closure-first_day": "2026-09-20",
+            "closure-last_day": "",
+        },
         "Choose from the options given",
     ),
     (
         "lead",
         "/term-dates/closures",
-        {"name": "", "kind": "inset", "first_day": "2026-09-20", "last_day": ""},
+        {
+            "closure-name": "",
+            "closure-kind": "inset",
+            "closure-first_day": "2026-09-20",
+            "closure-last_day": "",
+        },
         "Enter a name for the closure",
     ),
     (
         "lead",
         "/term-dates/closures",
-        {"name": "Trip", "kind": "trip", "first_day": "", "last_day": ""},
+        {
+            "closure-name": "Trip",
+            "closure-kind": "trip",
+            "closure-first_day": "",
+            "closure-last_day": "",
+        },
         "Enter the first day",
     ),
     (

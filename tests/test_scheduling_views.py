@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
-from cmt_schools.core.dates import school_today
+from cmt_schools.core.dates import school_today, short_date
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
@@ -94,12 +95,21 @@ def test_the_lead_adds_terms_and_closures_through_the_pages(app, make_lead):
     client = login(app, lead)
     response = client.post(
         "/term-dates/terms",
-        data={"name": "Autumn 2026", "first_day": "2026-09-02", "last_day": "2026-12-18"},
+        data={
+            "term-name": "Autumn 2026",
+            "term-first_day": "2026-09-02",
+            "term-last_day": "2026-12-18",
+        },
     )
     assert response.status_code == 302
     response = client.post(
         "/term-dates/closures",
-        data={"name": "INSET day", "kind": "inset", "first_day": "2026-09-02", "last_day": ""},
+        data={
+            "closure-name": "INSET day",
+            "closure-kind": "inset",
+            "closure-first_day": "2026-09-02",
+            "closure-last_day": "",
+        },
     )
     assert response.status_code == 302
     closure = db.session.scalars(select(Closure)).one()
@@ -240,3 +250,113 @@ def test_the_account_page_links_to_the_calendar_feed_settings(app, make_lead):
     assert "/calendar/feed" in client.get("/account").get_data(as_text=True)
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "Enter this year's terms, half-terms and INSET days" in dashboard
+
+
+def test_the_schedule_form_ticks_no_weekday_and_says_how_many_lessons_a_week(app, scheduled_school):
+    s = scheduled_school
+    client = login(app, s.teacher)
+    page = client.get(f"/classes/{s.school_class.id}/schedule").get_data(as_text=True)
+    assert 'name="weekdays"' in page
+    assert not re.search(r'<input[^>]*checked[^>]*name="weekdays"', page)
+    assert "Last time: Mondays." in page  # the class's weekdays are said, not ticked
+    data = {
+        "core": [str(n) for n in range(1, 9)],
+        "first_day": "2026-09-08",
+        "starts_at": "10:00",
+        "minutes": "50",
+        "step": "preview",
+    }
+    one = client.post(f"/classes/{s.school_class.id}/schedule", data={**data, "weekdays": ["0"]})
+    assert "1 lesson a week, on Mondays." in one.get_data(as_text=True)
+    two = client.post(
+        f"/classes/{s.school_class.id}/schedule", data={**data, "weekdays": ["0", "3"]}
+    )
+    html = two.get_data(as_text=True)
+    assert "2 lessons a week: Mondays and Thursdays." in html
+    assert "Most classes have one a week: untick a day" in html
+
+
+def test_the_term_dates_forms_have_their_own_ids_and_labels(app, scheduled_school):
+    client = login(app, scheduled_school.lead)
+    page = client.get("/term-dates").get_data(as_text=True)
+    for prefix in ("term", "closure"):
+        for name in ("name", "first_day", "last_day"):
+            assert page.count(f'id="{prefix}-{name}"') == 1
+            assert f'<label class="label" for="{prefix}-{name}">' in page
+    assert 'id="name"' not in page and 'id="csrf_token"' not in page
+
+
+def test_the_leads_dashboard_lists_the_schools_lessons_and_closures_in_one_sentence(
+    app, make_school, make_lead, make_teacher
+):
+    school = make_school()
+    lead, teacher = make_lead(school), make_teacher(school)
+    today = school_today(school)
+    monday = today - timedelta(days=today.weekday())
+    services.add_term(
+        school,
+        name="Now term",
+        first_day=monday - timedelta(days=7),
+        last_day=monday + timedelta(days=60),
+        user=lead,
+    )
+    # Next week is half-term: no lessons, and one sentence says why.
+    services.add_closure(
+        school,
+        name="Half-term",
+        kind="half_term",
+        first_day=monday + timedelta(days=7),
+        last_day=monday + timedelta(days=11),
+        user=lead,
+    )
+    c = services.create_class(
+        school, name="6N", year_group=6, band_override=None, teacher_id=teacher.id, user=lead
+    )
+    calendar = services.load_calendar(school)
+    day = next(iter(calendar.school_days(monday, monday + timedelta(days=6))), None)
+    if day is None:  # a week with no school day in it (a bank holiday week): nothing to see
+        return
+    services.add_lesson(
+        c,
+        lesson_key="ks2/01-what-compassion-is",
+        day=day,
+        starts_at=time(9, 0),
+        minutes=30,
+        today=today,
+        user=teacher,
+        confirmed=True,
+    )
+    html = login(app, lead).get("/dashboard").get_data(as_text=True)
+    this_week, next_week = html.split('id="week-1"')[1].split('id="week-2"')
+    assert "This week across the school" in this_week
+    assert "6N: Lesson 1: What compassion is" in this_week  # as the programme counts it
+    programme = login(app, lead).get("/programme").get_data(as_text=True)
+    assert "6N" in programme
+    assert "No CMT lessons this week" not in this_week
+    sentence = re.search(r'<p class="muted">(No CMT lessons next week[^<]*)</p>', next_week)
+    first, last = monday + timedelta(days=7), monday + timedelta(days=11)
+    assert sentence.group(1) == (
+        f"No CMT lessons next week (Half-term, {short_date(first)} to {short_date(last)})."
+    )
+    assert "day-closed" not in next_week  # the closure is not listed as if it were a lesson
+
+
+def test_the_calendar_opens_at_this_month_with_a_today_control(app, make_school, make_lead):
+    school = make_school()
+    lead = make_lead(school)
+    today = school_today(school)
+    services.add_term(
+        school,
+        name="Long term",
+        first_day=today - timedelta(days=70),
+        last_day=today + timedelta(days=40),
+        user=lead,
+    )
+    html = login(app, lead).get("/calendar").get_data(as_text=True)
+    this_month = date(today.year, today.month, 1).strftime("%B %Y")
+    folded, shown = html.split("</details>")
+    # The months before this one are folded away; the first one shown is this month.
+    assert "<summary>Earlier in Long term:" in folded
+    assert re.findall(r"<caption>([^<]+)</caption>", shown)[0] == this_month
+    assert html.count('id="today"') == 1
+    assert 'href="/calendar#today">Today</a>' in html

@@ -121,6 +121,10 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
     for line in on_the_server:
         if line.startswith("export "):
             continue
+        if line.startswith("cmt create-user "):
+            # Each asks for its password twice, from its own stdin (a shared pipe would be
+            # read ahead by the first command to start).
+            line = 'printf "%s\\n%s\\n" "$WHEEL_PASSWORD" "$WHEEL_PASSWORD" | ' + line
         if line.startswith("gunicorn "):
             line = line.replace("--workers 4", "--workers 2")
             line = "exec " + line.replace("0.0.0.0:8000", f"127.0.0.1:{port}")
@@ -131,21 +135,19 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
         **FAST_ARGON2_ENV,
         "CMT_DEMO_PASSWORD": DEMO_PASSWORD,
         "CMT_SESSION_COOKIE_SECURE": "false",  # plain HTTP here; behind HTTPS leave it on
+        "WHEEL_PASSWORD": LEAD_PASSWORD,
     }
     log_path = tmp_path / "deploy.log"
     process = subprocess.Popen(
         ["bash", "-c", "\n".join(script)],
         cwd=site,
         env=env,
-        stdin=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
-    # `cmt create-user` asks for the password twice; nothing else reads from here.
-    process.stdin.write(f"{LEAD_PASSWORD}\n{LEAD_PASSWORD}\n")
-    process.stdin.close()
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base, process, log_path)
@@ -197,7 +199,9 @@ def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
     browser = requests.Session()
     login = browser.get(base + "/login", timeout=10)
     assert login.status_code == 200 and "Sign in" in login.text
-    stylesheet = re.search(r'href="(/static/css/[^"]+\.css)"', login.text).group(1)
+    stylesheet = re.search(r'href="(/static/css/[^"]+\.css(?:\?v=[0-9a-f]+)?)"', login.text).group(
+        1
+    )
     css = browser.get(base + stylesheet, timeout=10)
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert len(css.content) > 1000
@@ -217,3 +221,16 @@ def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
     reader = PdfReader(io.BytesIO(pack.content))
     assert len(reader.pages) >= 2
     assert "compassion" in reader.pages[0].extract_text().lower()
+    # The lessons' drawings come from the installed package, byte for byte.
+    from cmt_schools.curriculum.loader import load_curriculum
+    from cmt_schools.curriculum.resource_checks import resource_path
+
+    shipped = [
+        (lesson, r) for lesson in load_curriculum().by_key.values() for r in lesson.resources
+    ]
+    for lesson, resource in shipped[:3]:
+        url = f"{base}/lessons/{lesson.band}/{lesson.slug}/resources/{resource.id}.svg"
+        drawing = browser.get(url, timeout=10)
+        assert drawing.status_code == 200
+        assert drawing.headers["Content-Type"].startswith("image/svg+xml")
+        assert drawing.content == resource_path(lesson, resource).read_bytes()

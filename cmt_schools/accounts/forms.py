@@ -79,16 +79,31 @@ class ProfileForm(FlaskForm):
     email = EmailField("Email", validators=EMAIL, render_kw={"autocomplete": "email"})
 
 
-class InviteTeacherForm(FlaskForm):
+# The roles a lead can invite someone to. A school may have more than one lead: heads,
+# deputies and PSHE leads often share the role.
+INVITABLE_ROLES = {
+    "teacher": "Teacher: schedules and teaches their own classes",
+    "lead": "School lead: also manages staff, term dates, settings and term summaries",
+}
+
+
+class InviteStaffForm(FlaskForm):
     name = StringField("Name", validators=NAME)
     email = EmailField("Email", validators=EMAIL)
+    role = RadioField(
+        "Role",
+        choices=list(INVITABLE_ROLES.items()),
+        default="teacher",  # also when a form sends none: the choices check the rest
+    )
 
 
 class SupportContactForm(Form):
     name = StringField("Name", validators=[Optional(), Length(max=80)])
     detail = StringField("How to reach them", validators=[Optional(), Length(max=160)])
-    for_ks2 = BooleanField("Show to KS2 (ages 7-11)")
-    for_ks3_ks4 = BooleanField("Show to KS3 and KS4 (ages 11-16)")
+    # A new contact is for every pupil until the lead says otherwise: one left unticked by
+    # accident would be shown to nobody and left out of the safeguarding briefing.
+    for_ks2 = BooleanField("Show to KS2 (ages 7-11)", default=True)
+    for_ks3_ks4 = BooleanField("Show to KS3 and KS4 (ages 11-16)", default=True)
 
 
 class SchoolSettingsForm(FlaskForm):

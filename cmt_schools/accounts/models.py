@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -23,13 +24,19 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from ..core.dates import utcnow
 from ..extensions import db
 
+if TYPE_CHECKING:  # for the annotation only: trusts import accounts, not the reverse
+    from ..trusts.models import Trust
+
 NATIONS = {
     "england": "England",
     "wales": "Wales",
     "scotland": "Scotland",
     "northern_ireland": "Northern Ireland",
 }
-ROLES = {"lead": "School lead", "teacher": "Teacher"}
+ROLES = {"lead": "School lead", "teacher": "Teacher"}  # the roles of a school's staff
+# A trust's staff belong to a trust (trusts/models.py) and to no school.
+TRUST_ROLE = "trust"
+ALL_ROLES = {**ROLES, TRUST_ROLE: "Trust staff"}
 
 # How much noise a school's released check-in figures carry (checkins/release.py holds each
 # level's noise; these are the names a lead chooses between).
@@ -102,6 +109,10 @@ class SupportContact(db.Model):
     def shown_to(self, band: str) -> bool:
         return self.for_ks2 if band == "ks2" else self.for_ks3_ks4
 
+    @property
+    def shown_to_nobody(self) -> bool:
+        return not (self.for_ks2 or self.for_ks3_ks4)
+
 
 @event.listens_for(Session, "before_flush")
 def _restamp_changed_help(session: Session, _context, _instances) -> None:
@@ -131,13 +142,19 @@ def _restamp_changed_help(session: Session, _context, _instances) -> None:
 DEFAULT_SUPPORT_CONTACTS = (
     ("Childline", "Call 0800 1111 for free, any time, or chat at childline.org.uk", True, True),
     ("Shout", "Text SHOUT to 85258 for free, any time", False, True),
-    ("In danger now", "Call 999", False, True),
+    ("In danger now", "Call 999", True, True),
 )
 
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    # A school's staff have a school; a trust's staff have a trust instead (never both).
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    trust_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trust.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(10), default="teacher")
@@ -148,6 +165,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     school: Mapped[School] = relationship(back_populates="users")
+    trust: Mapped[Trust | None] = relationship("Trust")  # trusts/models.py
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -159,7 +177,13 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return ALL_ROLES.get(self.role, self.role)
+
+    @property
+    def organisation_name(self) -> str:
+        """The school's name for a school's staff, the trust's for a trust's."""
+        organisation = self.school if self.school_id is not None else self.trust
+        return organisation.name if organisation is not None else ""
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -14,10 +14,11 @@ from ..core.tokens import hash_token
 from ..database import begin_write
 from ..extensions import db
 from .models import (
+    ALL_ROLES,
     DEFAULT_SUPPORT_CONTACTS,
     NATIONS,
     PROTECTION_LEVELS,
-    ROLES,
+    TRUST_ROLE,
     AccountToken,
     School,
     SupportContact,
@@ -68,20 +69,35 @@ def create_user(
     return user
 
 
+def create_trust_user(trust_id: int, *, email: str, name: str, password: str | None) -> User:
+    """Add an account for a trust's staff: it belongs to the trust and to no school. Commits.
+
+    The caller has found the trust (trusts/services.py); accounts knows trusts by id only."""
+    begin_write()
+    user = _add_user(None, email=email, name=name, role=TRUST_ROLE, password=password)
+    user.trust_id = trust_id
+    db.session.commit()
+    return user
+
+
 def _add_user(
-    school: School, *, email: str, name: str, role: str, password: str | None = None
+    school: School | None, *, email: str, name: str, role: str, password: str | None = None
 ) -> User:
     email = normalise_email(email)
     name = name.strip()
-    if role not in ROLES:
-        raise ServiceError(f"Role must be one of: {', '.join(ROLES)}.", "role")
+    if (school is None) != (role == TRUST_ROLE):
+        raise ServiceError("A school's staff belong to a school, a trust's to a trust.", "role")
+    if role not in ALL_ROLES:
+        raise ServiceError(f"Role must be one of: {', '.join(ALL_ROLES)}.", "role")
     if not name or len(name) > 120:
         raise ServiceError("Give a name of up to 120 characters.", "name")
     if not email or len(email) > 254 or "@" not in email:
         raise ServiceError("Give a valid email address.", "email")
     if find_user_by_email(email):
         raise ServiceError("There is already an account with that email address.", "email")
-    user = User(school_id=school.id, email=email, name=name, role=role, active=True)
+    user = User(
+        school_id=school.id if school else None, email=email, name=name, role=role, active=True
+    )
     if password is not None:
         problem = password_problem(password, email=email, name=name)
         if problem:
@@ -155,19 +171,43 @@ def issue_account_token(
         f"staff.{purpose}_link",
         school_id=user.school_id,
         user_id=issued_by.id,
-        detail=f"for user {user.id}",
+        detail=f"For {user.name} ({user.role_label})",
     )
     db.session.commit()
     return raw
+
+
+INVITABLE_ROLES = ("teacher", "lead")
+
+
+def invite_staff(
+    school: School,
+    *,
+    email: str,
+    name: str,
+    role: str = "teacher",
+    now: datetime,
+    lifetime: timedelta,
+    lead: User,
+) -> tuple[User, str]:
+    """Create a teacher's or another lead's account with no password, and an invitation
+    link token. Commits."""
+    begin_write()
+    if role not in INVITABLE_ROLES:
+        raise ServiceError("Invite someone as a teacher or as a school lead.", "role")
+    if not lead.is_lead or lead.school_id != school.id:
+        raise ServiceError("Only a lead of this school can invite its staff.")
+    user = _add_user(school, email=email, name=name, role=role)
+    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
 
 
 def invite_teacher(
     school: School, *, email: str, name: str, now: datetime, lifetime: timedelta, lead: User
 ) -> tuple[User, str]:
     """Create a teacher account with no password and an invitation link token. Commits."""
-    begin_write()
-    user = _add_user(school, email=email, name=name, role="teacher")
-    return user, issue_account_token(user, "invite", now=now, lifetime=lifetime, issued_by=lead)
+    return invite_staff(
+        school, email=email, name=name, role="teacher", now=now, lifetime=lifetime, lead=lead
+    )
 
 
 def find_valid_token(raw: str, *, now: datetime) -> AccountToken | None:
@@ -217,7 +257,7 @@ def set_staff_active(user: User, active: bool, *, lead: User) -> None:
         "staff.reactivated" if active else "staff.deactivated",
         school_id=lead.school_id,
         user_id=lead.id,
-        detail=f"user {user.id}",
+        detail=user.name,
     )
     db.session.commit()
 
@@ -317,6 +357,18 @@ def update_school_settings(
         )
         if old != new
     ]
+    old_contacts = [(c.name, c.detail, c.for_ks2, c.for_ks3_ks4) for c in school.support_contacts]
+    new_contacts = [(n.strip(), d.strip(), k2, k34) for n, d, k2, k34 in contacts if n.strip()]
+    changes += [
+        f"{label} changed"
+        for label, changed in (
+            ("school name", school.name != name.strip()),
+            ("nation", school.nation != nation),
+            ("trusted adults", (school.trusted_adults or "") != trusted_adults.strip()),
+            ("support contacts", old_contacts != new_contacts),
+        )
+        if changed
+    ]
     school.name = name.strip()
     school.nation = nation
     school.suppression_threshold = suppression_threshold
@@ -333,7 +385,7 @@ def update_school_settings(
         "school.settings_changed",
         school_id=school.id,
         user_id=lead.id,
-        detail="; ".join(changes) if changes else "",
+        detail="; ".join(changes) if changes else "Saved with nothing changed",
     )
     db.session.commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import time
 
@@ -21,6 +22,7 @@ from ..core.access import (
     LEAD,
     PUBLIC,
     STAFF,
+    TRUST,
     allow,
     is_safe_next,
     mark_recent_login,
@@ -30,10 +32,10 @@ from ..core.network import client_network, keyed_hash
 from ..core.services import ServiceError
 from ..core.tenancy import get_owned_or_404
 from ..extensions import db, limiter
-from . import known_devices, services
+from . import known_devices, mail, services
 from .forms import (
     ChangePasswordForm,
-    InviteTeacherForm,
+    InviteStaffForm,
     LoginForm,
     ProfileForm,
     ReauthenticateForm,
@@ -91,7 +93,7 @@ def form_errors_from(form, error: ServiceError) -> None:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home.dashboard"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -114,7 +116,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 def logout():
     user = current_user._get_current_object()
     services.sign_out(user)
@@ -125,7 +127,7 @@ def logout():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 def reauthenticate():
     form = ReauthenticateForm()
     if request.method == "GET":
@@ -141,7 +143,7 @@ def reauthenticate():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, TRUST)
 @require_recent_login
 def account():
     profile = ProfileForm(prefix="profile", obj=current_user)
@@ -194,35 +196,70 @@ def redeem_link(token: str):
     ), status
 
 
+@dataclass(frozen=True)
+class NewLink:
+    """A one-time link just made: shown on the page once, unless it went by email."""
+
+    user: User
+    link: str
+    emailed: bool = False
+    mail_failed: bool = False
+
+
+def _deliver_link(user: User, token: str, purpose: str) -> NewLink:
+    """Email the link when the deployment can send mail; otherwise the page shows it."""
+    link = url_for("accounts.redeem_link", token=token, _external=True)
+    config = current_app.config
+    if not mail.mail_configured(config):
+        return NewLink(user, link)
+    message = mail.account_link_message(
+        purpose=purpose,
+        to=user.email,
+        name=user.name,
+        school=current_user.school.name,
+        sender=current_user.name,
+        link=link,
+        days=config["INVITATION_LIFETIME"].days,
+        config=config,
+    )
+    try:
+        mail.send_message(message, config)
+    except mail.MailNotSent:
+        return NewLink(user, link, mail_failed=True)
+    return NewLink(user, link, emailed=True)
+
+
 @bp.route("/staff", methods=["GET", "POST"])
 @allow(LEAD)
 def staff():
-    form = InviteTeacherForm()
+    form = InviteStaffForm()
     new_link = None
     status = 200
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
             try:
-                user, token = services.invite_teacher(
+                user, token = services.invite_staff(
                     current_user.school,
                     email=form.email.data,
                     name=form.name.data,
+                    role=form.role.data,
                     now=_now(),
                     lifetime=current_app.config["INVITATION_LIFETIME"],
                     lead=current_user,
                 )
             except ServiceError as error:
+                db.session.rollback()
                 form_errors_from(form, error)
             else:
                 # Shown once, on this page only: the link is never put in a cookie or a log.
-                new_link = (user, url_for("accounts.redeem_link", token=token, _external=True))
-                form = InviteTeacherForm(formdata=None)
+                new_link = _deliver_link(user, token, "invite")
+                form = InviteStaffForm(formdata=None)
                 status = 201
     return _staff_page(form, new_link), status
 
 
-def _staff_page(form: InviteTeacherForm, new_link: tuple[User, str] | None) -> str:
+def _staff_page(form: InviteStaffForm, new_link: NewLink | None) -> str:
     return render_template(
         "accounts/staff.html",
         form=form,
@@ -230,6 +267,8 @@ def _staff_page(form: InviteTeacherForm, new_link: tuple[User, str] | None) -> s
         new_link=new_link,
         now=_now(),
         pending=services.pending_invitation,
+        lifetime_days=current_app.config["INVITATION_LIFETIME"].days,
+        mail_ready=mail.mail_configured(current_app.config),
     )
 
 
@@ -245,8 +284,7 @@ def staff_link(user_id: int):
         lifetime=current_app.config["INVITATION_LIFETIME"],
         issued_by=current_user,
     )
-    link = url_for("accounts.redeem_link", token=token, _external=True)
-    return _staff_page(InviteTeacherForm(formdata=None), (user, link))
+    return _staff_page(InviteStaffForm(formdata=None), _deliver_link(user, token, purpose))
 
 
 @bp.route("/staff/<int:user_id>/active", methods=["POST"])
@@ -261,6 +299,13 @@ def staff_active(user_id: int):
     else:
         flash(f"{user.name} is {'active again' if wanted else 'deactivated'}.", "success")
     return redirect(url_for("accounts.staff"))
+
+
+_SHOWN_TO_NOBODY = (
+    "{name} is shown to no pupil. Tick \u201cShow to KS2\u201d, \u201cShow to KS3 and KS4\u201d "
+    "or both, so that pupils see it at the end of every check-in and it is in the "
+    "safeguarding briefing."
+)
 
 
 @bp.route("/school/settings", methods=["GET", "POST"])
@@ -301,6 +346,9 @@ def school_settings():
             form_errors_from(form, error)
         else:
             flash("School settings saved.", "success")
+            for contact in school.support_contacts:
+                if contact.shown_to_nobody:
+                    flash(_SHOWN_TO_NOBODY.format(name=contact.name), "warning")
             return redirect(url_for("accounts.school_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/school_settings.html", form=form, school=school), status

@@ -6,8 +6,10 @@ per process and kept under the school's help stamp, which changes with every edi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from markupsafe import Markup, escape
 from sqlalchemy import (
     Boolean,
     String,
@@ -83,3 +85,47 @@ def _help_from(rows, band: str) -> HelpContacts:
         )
     trusted = (rows[0].trusted_adults or "").strip() if rows else ""
     return HelpContacts(trusted or DEFAULT_TRUSTED_ADULTS, contacts)
+
+
+# ---------------------------------------------------------------- tappable contact details
+
+# On a phone a pupil should reach help with one tap: "Text SHOUT to 85258" becomes an sms:
+# link with the word already typed, a phone number a tel: link, a web address a link.
+_CONTACT_PARTS = re.compile(
+    r"(?P<sms>\b[Tt]ext (?P<word>[A-Z0-9]+) to (?P<sms_number>\d[\d ]*\d))"
+    r"|(?P<web>\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"\.(?:uk|com|org|net|info)(?:/[^\s,;]*[^\s,;.!?)])?)"
+    r"|(?P<phone>(?<![\w+])(?:\+44 ?)?\d(?:[\d ]*\d){2,}(?![\w]))"
+)
+
+
+def contact_links(detail: str) -> Markup:
+    """A support contact's detail as HTML, its numbers and web addresses made into links.
+
+    Everything else is escaped as Jinja would; links open with no referrer, so the site a
+    pupil taps through to never learns which check-in they came from.
+    """
+    pieces: list[Markup] = []
+    end = 0
+    for found in _CONTACT_PARTS.finditer(detail):
+        pieces.append(escape(detail[end : found.start()]))
+        end = found.end()
+        if found["sms"]:
+            number = found["sms_number"].replace(" ", "")
+            pieces.append(escape(found["sms"][: found.start("sms_number") - found.start()]))
+            pieces.append(
+                Markup('<a href="sms:{}?&amp;body={}">{}</a>').format(
+                    number, found["word"], found["sms_number"]
+                )
+            )
+        elif found["web"]:
+            address = found["web"]
+            href = address if address.startswith("http") else "https://" + address
+            pieces.append(
+                Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(href, address)
+            )
+        else:
+            number = found["phone"].replace(" ", "")
+            pieces.append(Markup('<a href="tel:{}">{}</a>').format(number, found["phone"]))
+    pieces.append(escape(detail[end:]))
+    return Markup("").join(pieces)

@@ -20,7 +20,8 @@ from ..accounts.models import (
     School,
 )
 from ..audit.services import record_event
-from ..core.dates import months_before
+from ..core.dates import long_date, months_before
+from ..core.wording import count_of
 from ..database import begin_write
 from ..extensions import db
 from .finalise import _finalise, finalise_due_checkins
@@ -79,7 +80,10 @@ def purge_expired_answers(*, today: date, now: datetime) -> list[PurgeReport]:
                 "checkin.answers_purged",
                 school_id=school_id,
                 user_id=None,
-                detail=f"{deleted} answer sets of {len(old)} check-ins opened before {cutoff}",
+                detail=(
+                    f"{count_of(deleted, 'answer set')} of {count_of(len(old), 'check-in')} "
+                    f"opened before {long_date(cutoff)}"
+                ),
             )
         db.session.commit()
         reports.append(PurgeReport(school_id, name, months, cutoff, len(old), deleted))

@@ -19,7 +19,7 @@ from ..accounts.models import (
     User,
 )
 from ..audit.services import record_event
-from ..core.dates import school_today
+from ..core.dates import long_date, school_today
 from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
@@ -111,7 +111,7 @@ def open_checkin(
         "checkin.opened",
         school_id=checkin.school_id,
         user_id=opened_by.id,
-        detail=f"check-in {checkin.id} ({kind}) for class {school_class.id}",
+        detail=f"{KINDS[kind]} check-in for {school_class.name}",
     )
     db.session.commit()
     return checkin
@@ -135,7 +135,10 @@ def close_checkin(checkin: CheckIn, *, now: datetime, by: User) -> None:
         "checkin.closed",
         school_id=checkin.school_id,
         user_id=by.id,
-        detail=f"check-in {checkin.id}",
+        detail=(
+            f"{KINDS.get(checkin.kind, checkin.kind)} check-in for {checkin.school_class.name}, "
+            f"opened {long_date(checkin.opened_on)}"
+        ),
     )
     db.session.commit()
 

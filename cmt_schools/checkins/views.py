@@ -45,9 +45,11 @@ from ..scheduling.services import classes_for
 from . import device, questions, services, throttle
 from .forms import JoinForm, OpenCheckInForm, SentAnswers, choices, read_sent_answers
 from .guard import PUPIL_ENDPOINTS
+from .help import contact_links
 from .models import KINDS, CheckIn
 
 bp = Blueprint("checkins", __name__)
+bp.add_app_template_filter(contact_links)
 add_nav_item("checkins.index", "Check-ins", ("teacher", "lead"))
 
 # The pupil form is tiny: refuse anything bigger before parsing it.
@@ -125,7 +127,7 @@ def index():
 @bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
 @allow(*STAFF)
 def open_checkin():
-    classes = classes_for(current_user)
+    classes = classes_for(current_user, with_plan=False)  # names only
     form = OpenCheckInForm()
     form.class_id.choices = choices(
         (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes

@@ -1,8 +1,13 @@
 """Who may use each route. Deny by default: a view without a rule is refused.
 
 Every view declares its audience with @allow(...). `PUBLIC` is anyone, pupils included;
-"teacher" and "lead" are the staff roles. A request whose view has no rule is refused
-before it runs, and tests walk app.url_map so a rule-less route fails the suite.
+"teacher" and "lead" are a school's staff, "trust" a trust's. A request whose view has no
+rule is refused before it runs, and tests walk app.url_map so a rule-less route fails the
+suite.
+
+A school's pages and a trust's are two worlds: a trust user asking for any school route,
+and a school's staff asking for any trust route, get 404, as another school's ids do, so
+neither learns what the other's pages are.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from flask_login import current_user
 PUBLIC = "public"
 TEACHER = "teacher"
 LEAD = "lead"
-STAFF = (TEACHER, LEAD)
+TRUST = "trust"
+STAFF = (TEACHER, LEAD)  # a school's staff
 ACCESS_ATTRIBUTE = "_cmt_access"
 # Flask's own static-file route serves the app's CSS, JS and images to everyone.
 BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
@@ -25,9 +31,11 @@ BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
 
 def allow(*audience: str) -> Callable:
     """Declare who may use a view: allow(PUBLIC), allow(*STAFF), allow(LEAD)."""
-    unknown = set(audience) - {PUBLIC, TEACHER, LEAD}
+    unknown = set(audience) - {PUBLIC, TEACHER, LEAD, TRUST}
     if not audience or unknown:
-        raise ValueError(f"allow() needs public, teacher or lead, not {unknown or 'nothing'}")
+        raise ValueError(
+            f"allow() needs public, teacher, lead or trust, not {unknown or 'nothing'}"
+        )
 
     def decorate(view: Callable) -> Callable:
         setattr(view, ACCESS_ATTRIBUTE, frozenset(audience))
@@ -63,7 +71,8 @@ def enforce_access() -> Any:
         current_app.logger.warning(
             "security: access denied user=%s endpoint=%s", current_user.id, request.endpoint
         )
-        abort(403)
+        # Across the school/trust line a route does not exist for the user at all.
+        abort(404 if (current_user.role == TRUST) != (TRUST in rule) else 403)
     return None
 
 

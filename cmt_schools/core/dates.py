@@ -56,8 +56,9 @@ def school_today(school: HasTimezone, now: datetime | None = None) -> date:
 
 
 def staff_today() -> date:
-    """Today at the signed-in member of staff's school; in Europe/London for anyone else."""
-    if current_user and current_user.is_authenticated:
+    """Today at the signed-in member of staff's school; in Europe/London for anyone else
+    (a trust's staff included: a trust has no time zone of its own)."""
+    if current_user and current_user.is_authenticated and current_user.school_id is not None:
         return school_today(current_user.school)
     return datetime.now(school_zone(None)).date()
 

@@ -14,8 +14,10 @@ from .loader import (
     CurriculumError,
     load_curriculum_from,
     load_lesson_file,
+    resources_dir,
 )
 from .readability import band_reading_grade
+from .resource_checks import resource_problems
 from .schema import BAND_RULES, Lesson
 
 # Hashes of every 8-word run of the source texts (the texts themselves are not shipped).
@@ -73,7 +75,9 @@ def lacks_support_reminder(lesson: Lesson) -> bool:
     return not any(phrase in close for phrase in SUPPORT_REMINDER_PHRASES)
 
 
-def band_problems(band: BandCurriculum, source: set[str]) -> list[str]:
+def band_problems(
+    band: BandCurriculum, source: set[str], resources: Path | None = None
+) -> list[str]:
     problems: list[str] = []
     grade = band_reading_grade(band)
     if grade > band.rules.max_reading_grade:
@@ -94,6 +98,7 @@ def band_problems(band: BandCurriculum, source: set[str]) -> list[str]:
             )
         if not lesson.worksheets:
             problems.append(f"{lesson.key}: no worksheet")
+        problems += resource_problems(lesson, resources)
     return problems
 
 
@@ -105,7 +110,7 @@ def check_band_folder(band: str, say: Callable[[str], None], root: Path = LESSON
         say(f"error: {exc}")
         return 1
     curriculum_band = BandCurriculum(rules=BAND_RULES[band], lessons=tuple(lessons))
-    problems = band_problems(curriculum_band, load_source_shingles())
+    problems = band_problems(curriculum_band, load_source_shingles(), resources_dir(root))
     for problem in problems:
         say(f"error: {problem}")
     say(f"{band}: {len(lessons)} lessons, reading grade {band_reading_grade(curriculum_band)}")
@@ -131,7 +136,7 @@ def check_curriculum(say: Callable[[str], None], root: Path = LESSONS_DIR) -> in
             f"{min(minutes):>4}-{max(minutes):<4} {practice:>9} {band_reading_grade(band):>6} "
             f"{band.rules.max_reading_grade:>5}"
         )
-        problems += band_problems(band, source)
+        problems += band_problems(band, source, resources_dir(root))
     for problem in problems:
         say(f"error: {problem}")
     if problems:

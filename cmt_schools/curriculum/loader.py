@@ -15,6 +15,11 @@ from .schema import BAND_RULES, BandRules, Lesson
 LESSONS_DIR = Path(__file__).parent / "lessons"
 
 
+def resources_dir(lessons_dir: Path | None = None) -> Path:
+    """The lessons' SVG resources: `resources/<band>/<slug>/<id>.svg`, beside `lessons/`."""
+    return (lessons_dir or LESSONS_DIR).parent / "resources"
+
+
 class CurriculumError(ValueError):
     """A lesson file is broken; the message names the file, the lesson and the field."""
 

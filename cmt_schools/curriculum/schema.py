@@ -38,12 +38,25 @@ class BandRules:
     breathe_in: tuple[int, int]
     breathe_out: tuple[int, int]
     max_reading_grade: float
+    also: str = ""  # who else may use the band, said beside its years and ages
 
 
 BAND_RULES: dict[str, BandRules] = {
     "ks2": BandRules("ks2", "KS2", "Years 3-6", "7-11", (30, 35), (2, 3), (3, 3), (4, 5), 4.5),
     "ks3": BandRules("ks3", "KS3", "Years 7-9", "11-14", (45, 50), (3, 5), (4, 4), (6, 6), 7.0),
-    "ks4": BandRules("ks4", "KS4", "Years 10-13", "14-18", (50, 60), (5, 8), (4, 5), (6, 7), 9.0),
+    # KS4 is written for ages 14-16; a sixth form may teach it too (see `also`).
+    "ks4": BandRules(
+        "ks4",
+        "KS4",
+        "Years 10-11",
+        "14-16",
+        (50, 60),
+        (5, 8),
+        (4, 5),
+        (6, 7),
+        9.0,
+        also="Years 12-13 may use KS4 too.",
+    ),
 }
 
 # Every lesson follows the same anatomy, in this order, each stage once.
@@ -68,6 +81,10 @@ STAGE_LABELS: dict[str, str] = {
 
 # Practices that ask something of the body or the imagination keep to the band's length.
 GUIDED_PRACTICES = {"breathing", "body_scan", "imagery"}
+
+StageKey = Literal[
+    "arrive", "big_idea", "explore", "practise", "reflect", "try_this_week", "calm_close"
+]
 
 
 class _Strict(BaseModel):
@@ -114,16 +131,22 @@ class Practice(_Strict):
 
 
 class WorksheetBlock(_Strict):
-    kind: Literal["lines", "draw_box", "tick_list", "sort_table"]
+    kind: Literal["lines", "draw_box", "tick_list", "sort_table", "frame"]
     prompt: Text
     lines: int | None = Field(default=None, ge=1, le=20)
     items: tuple[ShortText, ...] = ()
     columns: tuple[ShortText, ...] = ()
+    # A writing frame: each starter printed on its own line, with writing space after it.
+    starters: tuple[ShortText, ...] = ()
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> WorksheetBlock:
         if self.kind == "lines" and self.lines is None:
             raise ValueError("a 'lines' block needs a number of lines")
+        if self.kind == "frame" and not 2 <= len(self.starters) <= 12:
+            raise ValueError("a 'frame' block needs 2-12 starters")
+        if self.kind != "frame" and self.starters:
+            raise ValueError("only a 'frame' block has starters")
         if self.kind == "tick_list" and len(self.items) < 2:
             raise ValueError("a 'tick_list' block needs at least two items")
         if self.kind == "sort_table" and (len(self.columns) < 2 or len(self.items) < 2):
@@ -138,9 +161,7 @@ class Worksheet(_Strict):
 
 
 class Step(_Strict):
-    stage: Literal[
-        "arrive", "big_idea", "explore", "practise", "reflect", "try_this_week", "calm_close"
-    ]
+    stage: StageKey
     title: ShortText
     minutes: int = Field(ge=1, le=40)
     script: Text
@@ -164,6 +185,62 @@ class Step(_Strict):
         return STAGE_LABELS[self.stage]
 
 
+ResourceId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=60)
+]
+# How the script, SEND notes and materials refer to a resource: lower case, matched as is.
+ResourceName = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 '-]*[a-z0-9]$", max_length=80)
+]
+
+
+class Resource(_Strict):
+    """A picture, sign, card sheet... that a lesson ships as an SVG beside its file.
+
+    `project`: shown on the pupil window in its steps; `print`: in the pack's resources
+    section; `both`: both.
+    """
+
+    id: ResourceId
+    title: ShortText
+    kind: Literal["picture", "diagram", "sign", "card", "chart", "outline", "strip"]
+    use: Literal["project", "print", "both"]
+    steps: tuple[StageKey, ...] = Field(min_length=1)
+    copies: str = Field(default="", max_length=200)
+    alt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
+    names: tuple[ResourceName, ...] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _each_step_once(cls, steps: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(steps)) != len(steps):
+            raise ValueError("a stage is listed twice")
+        return steps
+
+    @model_validator(mode="after")
+    def _copies_only_for_print(self) -> Resource:
+        if self.use == "project" and self.copies.strip():
+            raise ValueError("a projected resource is not printed: copies must be empty")
+        if self.use != "project" and not self.copies.strip():
+            raise ValueError("say what to print in 'copies' (for example 'One per pupil')")
+        return self
+
+    @property
+    def projected(self) -> bool:
+        return self.use in ("project", "both")
+
+    @property
+    def printed(self) -> bool:
+        return self.use in ("print", "both")
+
+
+class HomeCard(_Strict):
+    """A short, optional practice a pupil may take home; never homework."""
+
+    title: ShortText
+    text: Text
+
+
 class Lesson(_Strict):
     """One lesson as its file states it, plus the key and band taken from its path."""
 
@@ -180,6 +257,8 @@ class Lesson(_Strict):
     preparation: Text
     safeguarding: Text
     steps: tuple[Step, ...]
+    resources: tuple[Resource, ...] = ()
+    home_card: HomeCard | None = None
     content_version: str = ""
 
     # Field validators (rather than one for the whole lesson) so that an error names the
@@ -212,13 +291,40 @@ class Lesson(_Strict):
                 + ", ".join(STAGES)
                 + f" (found: {', '.join(stages) or 'none'})"
             )
+        # The check wants 2-3 minutes left for moving and settling; more than the lesson
+        # can never be taught, so that is a broken file.
         minutes = info.data.get("minutes")
         total = sum(step.minutes for step in steps)
-        if minutes is not None and total != minutes:
+        if minutes is not None and total > minutes:
             raise ValueError(
-                f"the steps' minutes add up to {total}, but the lesson's minutes are {minutes}"
+                f"the steps' minutes add up to {total}, more than the lesson's {minutes}"
             )
         return steps
+
+    @field_validator("resources")
+    @classmethod
+    def _resource_ids_unique(cls, resources: tuple[Resource, ...]) -> tuple[Resource, ...]:
+        ids = [resource.id for resource in resources]
+        twice = sorted({found for found in ids if ids.count(found) > 1})
+        if twice:
+            raise ValueError(f"resource id used twice: {', '.join(twice)}")
+        return resources
+
+    @property
+    def slack_minutes(self) -> int:
+        """Minutes no step takes: time for moving, handing out and settling."""
+        return self.minutes - sum(step.minutes for step in self.steps)
+
+    def resources_for(self, stage: str, *, projected: bool | None = None) -> list[Resource]:
+        return [
+            resource
+            for resource in self.resources
+            if stage in resource.steps and (projected is None or resource.projected == projected)
+        ]
+
+    @property
+    def printed_resources(self) -> list[Resource]:
+        return [resource for resource in self.resources if resource.printed]
 
     @property
     def practice_minutes(self) -> int:
@@ -239,7 +345,10 @@ class Lesson(_Strict):
             texts.append(step.pupil_text)
             if step.worksheet:
                 texts.append(step.worksheet.instructions)
-                texts.extend(block.prompt for block in step.worksheet.blocks)
+                for block in step.worksheet.blocks:
+                    texts += [block.prompt, *block.starters]
+        if self.home_card:
+            texts.append(self.home_card.text)
         return texts
 
     def all_texts(self) -> list[str]:
@@ -254,7 +363,11 @@ class Lesson(_Strict):
             if step.worksheet:
                 texts += [step.worksheet.title, step.worksheet.instructions]
                 for block in step.worksheet.blocks:
-                    texts += [block.prompt, *block.items, *block.columns]
+                    texts += [block.prompt, *block.items, *block.columns, *block.starters]
+        for resource in self.resources:
+            texts += [resource.title, resource.alt]
+        if self.home_card:
+            texts += [self.home_card.title, self.home_card.text]
         return texts
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..core.access import STAFF, allow
 from ..core.navigation import add_nav_item
 from .formatting import lesson_html
 from .loader import load_curriculum
+from .resource_checks import resource_path
 from .schema import BAND_RULES, STAGE_LABELS, Lesson
 
 bp = Blueprint("curriculum", __name__)
@@ -17,6 +18,17 @@ bp.add_app_template_filter(lesson_html, "lesson_html")
 add_nav_item("curriculum.overview", "Curriculum", ("teacher", "lead"))
 
 DEFAULT_BAND = "ks2"
+RESOURCE_USES = {
+    "project": "On the pupils' screen",
+    "print": "Printed",
+    "both": "On the pupils' screen and printed",
+}
+# A lesson's drawing, opened on its own, may load and run nothing at all (the SVG check
+# already refuses scripts and links; this holds even if one slipped through).
+SVG_CSP = (
+    "default-src 'none'; style-src 'none'; script-src 'none'; img-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
+)
 
 
 # Links other features add to a lesson page once they exist: (endpoint, label). Each is
@@ -93,7 +105,24 @@ def lesson(band: str, slug: str):
         switch=switch,
         step_times=_step_times(found),
         stage_labels=STAGE_LABELS,
+        resource_uses=RESOURCE_USES,
         tools=_lesson_tools(found),
         trusted_adults=current_user.school.trusted_adults,
         support_contacts=_support_contacts(band),
     )
+
+
+@bp.route("/lessons/<band>/<slug>/resources/<resource_id>.svg")
+@allow(*STAFF)
+def resource_file(band: str, slug: str, resource_id: str):
+    """One of a lesson's pictures, signs or card sheets, as the lesson file declares it."""
+    lesson = load_curriculum().lesson(f"{band}/{slug}")
+    resource = next((r for r in lesson.resources if r.id == resource_id), None) if lesson else None
+    if lesson is None or resource is None:
+        abort(404)
+    path = resource_path(lesson, resource)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/svg+xml", etag=True, max_age=0)
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    return response

@@ -12,13 +12,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Table, func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import School, SupportContact, User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
-from ..checkins.models import KINDS, AnswerSet, CheckIn, ReleasedFigure
+from ..checkins.models import KINDS, AnswerSet, CheckIn, CheckInRelease, ReleasedFigure
 from ..checkins.results import effective_threshold
 from ..core.dates import months_after, months_before
 from ..core.services import ServiceError
@@ -150,15 +149,36 @@ def export_filename(school: School, today: date) -> str:
     return f"cmt-data-{slug}-{today.isoformat()}.zip"
 
 
-def _checkin_files(
-    checkins: list[CheckIn], class_names: dict[int, str], threshold: int
-) -> dict[str, bytes]:
+def _rows(statement) -> list:
+    """A statement's result as plain rows (named tuples). The export reads thousands of
+    lessons, steps and released figures once each: as ORM entities, building and then
+    collecting them took half its time; rows cost a fraction of that."""
+    return db.session.execute(statement).all()
+
+
+def _checkin_files(school_id: int, class_names: dict[int, str], threshold: int) -> dict[str, bytes]:
     """checkins.csv, and checkin_released_figures.csv with the released figures of those at
     the threshold only (the threshold in force, never below the one each was released under)."""
-    session = db.session
+    checkins = _rows(
+        select(
+            CheckIn.id,
+            CheckIn.class_id,
+            CheckIn.kind,
+            CheckIn.band,
+            CheckIn.opened_on,
+            CheckIn.closed_at,
+            CheckIn.answer_count,
+            CheckInRelease.protection,
+            CheckInRelease.threshold.label("released_threshold"),
+        )
+        .outerjoin(CheckInRelease, CheckInRelease.check_in_id == CheckIn.id)
+        .where(CheckIn.school_id == school_id)
+        .order_by(CheckIn.id)
+    )
 
-    def totals_shown(check_in: CheckIn) -> bool:
-        floor = effective_threshold(check_in.release, threshold)
+    def totals_shown(check_in) -> bool:
+        # effective_threshold's rule: the school's threshold, never below the release's.
+        floor = effective_threshold(None, max(threshold, check_in.released_threshold or 0))
         return check_in.answer_count is not None and check_in.answer_count >= floor
 
     files = {}
@@ -185,7 +205,7 @@ def _checkin_files(
                 c.opened_on,
                 c.closed_at,
                 c.answer_count,
-                c.release.protection if c.release else "",
+                c.protection or "",
                 "included"
                 if totals_shown(c)
                 else "not final yet"
@@ -196,31 +216,40 @@ def _checkin_files(
         ],
     )
     shown = [c.id for c in checkins if totals_shown(c)]
+    figures = (
+        _rows(
+            select(
+                ReleasedFigure.check_in_id,
+                ReleasedFigure.measure,
+                ReleasedFigure.statistic,
+                ReleasedFigure.value,
+                ReleasedFigure.numerator,
+                ReleasedFigure.weight,
+                ReleasedFigure.noise_sd,
+            )
+            .where(ReleasedFigure.check_in_id.in_(shown))
+            .order_by(
+                ReleasedFigure.check_in_id,
+                ReleasedFigure.measure,
+                ReleasedFigure.statistic,
+                ReleasedFigure.value,
+            )
+        )
+        if shown
+        else []
+    )
     files["checkin_released_figures.csv"] = _csv(
         ["check_in_id", "measure", "statistic", "value", "figure", "noise_sd"],
         [
             (
-                f.check_in_id,
-                f.measure,
-                f.statistic,
-                f.value,
-                round(f.numerator / f.weight, 4),
-                round(f.noise_sd, 4),
+                check_in_id,
+                measure,
+                statistic,
+                value,
+                round(numerator / weight, 4),
+                round(noise_sd, 4),
             )
-            for f in (
-                session.scalars(
-                    select(ReleasedFigure)
-                    .where(ReleasedFigure.check_in_id.in_(shown))
-                    .order_by(
-                        ReleasedFigure.check_in_id,
-                        ReleasedFigure.measure,
-                        ReleasedFigure.statistic,
-                        ReleasedFigure.value,
-                    )
-                )
-                if shown
-                else []
-            )
+            for check_in_id, measure, statistic, value, numerator, weight, noise_sd in figures
         ],
     )
     return files
@@ -232,7 +261,12 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
     The export is written to the audit log (and so appears in its own audit file). Commits.
     """
     begin_write()
-    record_event("school.data_exported", school_id=school.id, user_id=lead.id, detail="zip")
+    record_event(
+        "school.data_exported",
+        school_id=school.id,
+        user_id=lead.id,
+        detail="Every record of the school, as a zip file",
+    )
     db.session.commit()
 
     sid = school.id
@@ -244,14 +278,6 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
         )
     )
     class_names = {school_class.id: school_class.name for school_class in classes}
-    checkins = list(
-        session.scalars(
-            select(CheckIn)
-            .where(CheckIn.school_id == sid)
-            .options(selectinload(CheckIn.release))
-            .order_by(CheckIn.id)
-        )
-    )
     threshold = school.suppression_threshold
 
     files: dict[str, bytes] = {}
@@ -346,47 +372,54 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
             "status",
         ],
         [
-            (
-                o.id,
-                o.class_id,
-                class_names.get(o.class_id, ""),
-                o.lesson_key,
-                o.position,
-                o.scheduled_on,
-                o.starts_at,
-                o.minutes,
-                o.status,
-            )
-            for o in session.scalars(
-                select(LessonOccurrence)
+            (o.id, o.class_id, class_names.get(o.class_id, ""), *o[2:])
+            for o in _rows(
+                select(
+                    LessonOccurrence.id,
+                    LessonOccurrence.class_id,
+                    LessonOccurrence.lesson_key,
+                    LessonOccurrence.position,
+                    LessonOccurrence.scheduled_on,
+                    LessonOccurrence.starts_at,
+                    LessonOccurrence.minutes,
+                    LessonOccurrence.status,
+                )
                 .where(LessonOccurrence.school_id == sid)
                 .order_by(LessonOccurrence.class_id, LessonOccurrence.position)
             )
         ],
     )
-    deliveries = list(
-        session.scalars(select(Delivery).where(Delivery.school_id == sid).order_by(Delivery.id))
-    )
     files["deliveries.csv"] = _csv(
         ["id", "occurrence_id", "delivered_on", "minutes_taken", "note", "recorded_by_id"],
-        [
-            (d.id, d.occurrence_id, d.delivered_on, d.minutes_taken, d.note, d.recorded_by_id)
-            for d in deliveries
-        ],
+        _rows(
+            select(
+                Delivery.id,
+                Delivery.occurrence_id,
+                Delivery.delivered_on,
+                Delivery.minutes_taken,
+                Delivery.note,
+                Delivery.recorded_by_id,
+            )
+            .where(Delivery.school_id == sid)
+            .order_by(Delivery.id)
+        ),
     )
     files["delivery_steps.csv"] = _csv(
         ["delivery_id", "step_index", "stage", "outcome", "practice_minutes"],
-        [
-            (s.delivery_id, s.step_index, s.stage, s.outcome, s.practice_minutes)
-            for s in session.scalars(
-                select(DeliveryStep)
-                .join(Delivery, DeliveryStep.delivery_id == Delivery.id)
-                .where(Delivery.school_id == sid)
-                .order_by(DeliveryStep.delivery_id, DeliveryStep.step_index)
+        _rows(
+            select(
+                DeliveryStep.delivery_id,
+                DeliveryStep.step_index,
+                DeliveryStep.stage,
+                DeliveryStep.outcome,
+                DeliveryStep.practice_minutes,
             )
-        ],
+            .join(Delivery, DeliveryStep.delivery_id == Delivery.id)
+            .where(Delivery.school_id == sid)
+            .order_by(DeliveryStep.delivery_id, DeliveryStep.step_index)
+        ),
     )
-    files.update(_checkin_files(checkins, class_names, threshold))
+    files.update(_checkin_files(sid, class_names, threshold))
     files["setup_checklist.csv"] = _csv(
         ["item", "done_on", "ticked_by_id", "ticked_at"],
         [
@@ -407,8 +440,16 @@ def export_school_data(school: School, *, lead: User, today: date) -> bytes:
                 users[e.user_id].name if e.user_id in users else "",
                 e.detail,
             )
-            for e in session.scalars(
-                select(AuditEvent).where(AuditEvent.school_id == sid).order_by(AuditEvent.id)
+            for e in _rows(
+                select(
+                    AuditEvent.id,
+                    AuditEvent.created_at,
+                    AuditEvent.action,
+                    AuditEvent.user_id,
+                    AuditEvent.detail,
+                )
+                .where(AuditEvent.school_id == sid)
+                .order_by(AuditEvent.id)
             )
         ],
     )

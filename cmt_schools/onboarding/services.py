@@ -20,7 +20,9 @@ from ..audit.models import AuditEvent
 from ..audit.services import record_event
 from ..checkins import release
 from ..checkins.questions import RATHER_NOT_SAY, questions_for
+from ..core.dates import long_date
 from ..core.services import ServiceError
+from ..core.wording import count_of
 from ..database import begin_write
 from ..extensions import db
 from ..scheduling.models import SchoolClass, Term
@@ -89,10 +91,6 @@ def ticks_of(school_id: int) -> dict[str, SetupTick]:
     return {tick.item: tick for tick in rows}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def build_checklist(school: School) -> Checklist:
     """Where the school is in getting started: each item done or not, with what was found."""
     saved = settings_saved(school.id)
@@ -117,7 +115,7 @@ def build_checklist(school: School) -> Checklist:
             saved and bool(school.name) and bool(school.nation),
             f"{school.name}, {school.nation_label}",
         ),
-        ChecklistItem("terms", "Term dates", terms > 0, _plural(terms, "term") if terms else ""),
+        ChecklistItem("terms", "Term dates", terms > 0, count_of(terms, "term") if terms else ""),
         ChecklistItem(
             "support",
             "Support contacts pupils will see",
@@ -132,10 +130,13 @@ def build_checklist(school: School) -> Checklist:
             f"{school.retention_months} months",
         ),
         ChecklistItem(
-            "staff", "Staff invited", teachers > 0, _plural(teachers, "teacher") if teachers else ""
+            "staff",
+            "Staff invited",
+            teachers > 0,
+            count_of(teachers, "teacher") if teachers else "",
         ),
         ChecklistItem(
-            "classes", "Classes created", classes > 0, _plural(classes, "class") if classes else ""
+            "classes", "Classes created", classes > 0, count_of(classes, "class") if classes else ""
         ),
     ]
     items += [
@@ -173,7 +174,10 @@ def tick_item(school: School, item: str, *, done_on: date | None, lead: User, to
     tick.done_on = done_on
     tick.ticked_by_id = lead.id
     record_event(
-        "setup.ticked", school_id=school.id, user_id=lead.id, detail=f"{item} on {done_on}"
+        "setup.ticked",
+        school_id=school.id,
+        user_id=lead.id,
+        detail=f"{MANUAL_ITEMS[item][0]}, done on {long_date(done_on)}",
     )
     db.session.commit()
 
@@ -188,7 +192,9 @@ def untick_item(school: School, item: str, *, lead: User) -> None:
     ).first()
     if tick is not None:
         db.session.delete(tick)
-        record_event("setup.unticked", school_id=school.id, user_id=lead.id, detail=item)
+        record_event(
+            "setup.unticked", school_id=school.id, user_id=lead.id, detail=MANUAL_ITEMS[item][0]
+        )
     db.session.commit()
 
 

@@ -3,9 +3,9 @@
 WeasyPrint's default fetcher follows any protocol, file: included, so a class name or a
 note holding `<img src="file:///etc/passwd">` could pull a server file into a PDF. Here the
 only resources a document can load are the app's own static files, addressed under
-STATIC_BASE_URL; everything else (file:, http:, data:, other hosts, paths that climb out of
-static/) is refused before any request is made. Redirects never happen: nothing is fetched
-over a network at all.
+STATIC_BASE_URL, and the lessons' SVG resources, under RESOURCES_BASE_URL; everything else
+(file:, http:, data:, other hosts, paths that climb out of those folders) is refused before
+any request is made. Redirects never happen: nothing is fetched over a network at all.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..core.paths import bundled_folder
+from ..curriculum.loader import resources_dir
 
 STATIC_DIR = bundled_folder("static").resolve()
 # A host that cannot exist (RFC 6761 .invalid): print templates use it as their base URL,
 # so `css/print.css` resolves to STATIC_BASE_URL + "css/print.css".
 STATIC_BASE_URL = "https://static.cmt-schools.invalid/"
+# The lessons' resources: RESOURCES_BASE_URL + "<band>/<slug>/<id>.svg" (SVG files only).
+RESOURCES_BASE_URL = "https://resources.cmt-schools.invalid/"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF, so screen readers can read the packs
 
 
@@ -47,16 +50,23 @@ class StaticOnlyFetcher(URLFetcher):
 
     @staticmethod
     def static_path(url: str) -> Path | None:
-        if not url.startswith(STATIC_BASE_URL):
-            return None
-        parts = urlsplit(url)
-        if parts.query or parts.username or parts.password or parts.port:
-            return None
-        relative = unquote(parts.path).lstrip("/")
-        candidate = (STATIC_DIR / relative).resolve()
-        if not candidate.is_relative_to(STATIC_DIR) or not candidate.is_file():
-            return None
-        return candidate
+        """The file a URL names: a static file, or a lesson resource's SVG; else None."""
+        if url.startswith(STATIC_BASE_URL):
+            return _file_under(url, STATIC_DIR)
+        if url.startswith(RESOURCES_BASE_URL) and url.endswith(".svg"):
+            return _file_under(url, resources_dir().resolve())
+        return None
+
+
+def _file_under(url: str, root: Path) -> Path | None:
+    parts = urlsplit(url)
+    if parts.query or parts.username or parts.password or parts.port:
+        return None
+    relative = unquote(parts.path).lstrip("/")
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
 
 
 def render_pdf(html: str) -> bytes:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import re
 import time as clock
 import unicodedata
@@ -38,11 +37,13 @@ from ..accounts.models import School
 from ..core.dates import long_date, short_date
 from ..core.services import ServiceError
 from ..curriculum.loader import load_curriculum
-from ..curriculum.schema import BAND_RULES, Lesson, Worksheet
+from ..curriculum.schema import BAND_RULES, Lesson
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
 from . import rendering
 from .cache import PackCache
+from .resources import HOME_CARDS_PER_PAGE, resource_pages, resources_version
+from .worksheets import sheet_layout
 
 # Bump when the layout changes in a way the template files' hash would not show.
 PACK_LAYOUT_VERSION = "1"
@@ -101,10 +102,13 @@ class PackInput:
     lessons: tuple[PackLesson, ...]
 
     def cache_key(self) -> str:
+        curriculum = load_curriculum()
+        printed = [curriculum.lesson(planned.key) for planned in self.lessons]
         payload = {
             "input": dataclasses.asdict(self),
             "band_rules": dataclasses.asdict(BAND_RULES[self.band]),
             "templates": template_version(),
+            "resources": resources_version(lesson for lesson in printed if lesson),
         }
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -292,8 +296,10 @@ def template_version() -> str:
     digest = hashlib.sha256(f"{PACK_LAYOUT_VERSION}:{weasyprint.__version__}".encode())
     template_root = Path(current_app.root_path) / (current_app.template_folder or "templates")
     files = sorted((template_root / "print").glob("*.html"))
-    files += [rendering.STATIC_DIR / "css" / "print.css", *sorted(_PACK_IMAGES.values())]
+    files += [rendering.STATIC_DIR / "css" / name for name in PRINT_STYLESHEETS]
+    files += sorted(_PACK_IMAGES.values())
     files += [Path(__file__), Path(rendering.__file__)]
+    files += [Path(__file__).with_name(name) for name in ("resources.py", "worksheets.py")]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -303,6 +309,7 @@ def template_version() -> str:
 # ---------------------------------------------------------------- what the templates get
 
 _PACK_IMAGES = {"three-systems": rendering.STATIC_DIR / "img" / "three-systems.svg"}
+PRINT_STYLESHEETS = ("print.css", "print-resources.css")
 PRACTICE_KINDS = {
     "breathing": "Breathing practice",
     "timer": "Quiet timer",
@@ -344,8 +351,10 @@ def _template_context(pack: PackInput) -> dict:
         "diagram_for": lambda lesson, step: DIAGRAMS.get((lesson.slug, step.stage)),
         "plan_is_long": plan_is_long,
         "sheet_layout": sheet_layout,
-        "sort_rows": sort_rows,
+        "resource_pages": resource_pages,
+        "home_cards_per_page": HOME_CARDS_PER_PAGE,
         "worksheet_count": sum(len(entry.lesson.worksheets) for entry in entries),
+        "resource_count": sum(len(entry.lesson.printed_resources) for entry in entries),
     }
 
 
@@ -423,85 +432,6 @@ def timings(lesson: Lesson, starts_at: time | None) -> list[tuple[str, object]]:
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
-
-
-# Worksheets are sized in millimetres so each fits its own A4 page: the page area is
-# 247 mm tall (297 mm less the margins and the rule under the header); the layout aims a
-# little short of it. The figures follow print.css and estimate a sheet's height to within
-# -1% to +12% (checked against WeasyPrint's layout of every shipped sheet). "compact" is the
-# tighter setting for a crowded sheet.
-PAGE_AREA_MM = 247
-_SHEET_SPACE_MM = 240
-
-
-@dataclass(frozen=True)
-class _SheetMetrics:
-    text_mm: float  # one line of the sheet's text
-    chars: int  # characters in a full-width line
-    title_mm: float
-    rule_mm: float  # one writing line
-    tick_mm: float  # one tick-list row of one line
-    card_line_mm: float  # one line of a sorting card
-    card_chars: int  # characters in a line of a (half-width) sorting card
-    row_mm: float  # one empty row of a sorting table
-
-
-_METRICS = {
-    ("ks2", False): _SheetMetrics(6.5, 62, 14.5, 11, 11, 5.9, 30, 11),
-    ("ks2", True): _SheetMetrics(6.0, 68, 13, 9.5, 9.2, 5.4, 33, 9),
-    ("other", False): _SheetMetrics(5.5, 76, 12.5, 9, 8.7, 4.9, 36, 11),
-    ("other", True): _SheetMetrics(5.0, 84, 11.5, 8, 7.4, 4.5, 40, 9),
-}
-
-
-def _text_lines(text: str, chars: int) -> int:
-    return max(1, math.ceil(len(text) / chars))
-
-
-def _sheet_height(worksheet: Worksheet, m: _SheetMetrics) -> float:
-    """Everything on the sheet but its drawing boxes, in millimetres."""
-    height = 7 + m.title_mm + 3 + _text_lines(worksheet.instructions, m.chars) * m.text_mm + 5
-    for block in worksheet.blocks:
-        height += 6 + _text_lines(block.prompt, m.chars) * m.text_mm + 2
-        if block.kind == "lines":
-            height += (block.lines or 1) * m.rule_mm
-        elif block.kind == "tick_list":
-            for item in block.items:
-                height += m.tick_mm + (_text_lines(item, m.chars - 8) - 1) * m.text_mm
-        elif block.kind == "sort_table":
-            items = list(block.items)
-            for pair in (items[i : i + 2] for i in range(0, len(items), 2)):
-                lines = max(_text_lines(item, m.card_chars) for item in pair)
-                height += lines * m.card_line_mm + 4.5
-            height += 4 + m.text_mm + 4 + sort_rows(block) * m.row_mm
-    return height
-
-
-@dataclass(frozen=True)
-class SheetLayout:
-    compact: bool
-    draw_mm: int  # the height of each drawing box (a multiple of 10, 40-140)
-
-
-def sheet_layout(worksheet: Worksheet, band: str) -> SheetLayout:
-    """How to set a worksheet so it fills one page: drawing boxes take the room left over,
-    and a sheet that would not fit is set compact."""
-    boxes = sum(1 for block in worksheet.blocks if block.kind == "draw_box")
-    group = "ks2" if band == "ks2" else "other"
-    for compact in (False, True):
-        free = _SHEET_SPACE_MM - _sheet_height(worksheet, _METRICS[group, compact])
-        if boxes:
-            each = min(140, free / boxes) // 10 * 10
-            if each >= 40 or compact:
-                return SheetLayout(compact, int(max(40, each)))
-        elif free >= 0:
-            return SheetLayout(compact, 0)
-    return SheetLayout(True, 0)
-
-
-def sort_rows(block) -> int:
-    """Empty rows under a sorting table's headings: room for every item, and a little more."""
-    return max(4, math.ceil(len(block.items) / max(len(block.columns), 1)) + 2)
 
 
 # ---------------------------------------------------------------- file names

@@ -14,7 +14,9 @@ from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import BAND_RULES
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
+from ..scheduling.services import describe_occurrence, lesson_label
 from . import services
+from .audit import record_pack_download
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
 
@@ -25,7 +27,10 @@ def lesson_pack(band: str, slug: str):
     lesson = load_curriculum().lesson(f"{band}/{slug}") if band in BAND_RULES else None
     if lesson is None:
         abort(404)
-    return _download(lambda: services.lesson_pack_input(current_user.school, lesson))
+    return _download(
+        lambda: services.lesson_pack_input(current_user.school, lesson),
+        f"Lesson pack (PDF) for {band.upper()} {lesson_label(lesson.key)}",
+    )
 
 
 @bp.route("/occurrence/<int:occurrence_id>.pdf")
@@ -47,7 +52,8 @@ def occurrence_pack(occurrence_id: int):
     if lesson is None:
         abort(404)
     return _download(
-        lambda: services.lesson_pack_input(current_user.school, lesson, occurrence=occurrence)
+        lambda: services.lesson_pack_input(current_user.school, lesson, occurrence=occurrence),
+        f"Lesson pack (PDF) for {describe_occurrence(occurrence)}",
     )
 
 
@@ -55,10 +61,13 @@ def occurrence_pack(occurrence_id: int):
 @allow(*STAFF)
 def term_pack(class_id: int):
     school_class = get_owned_or_404(SchoolClass, class_id, teacher_owned=True)
-    return _download(lambda: services.term_pack_input(current_user.school, school_class))
+    return _download(
+        lambda: services.term_pack_input(current_user.school, school_class),
+        f"Term pack (PDF) for {school_class.name}",
+    )
 
 
-def _download(read_input: Callable[[], services.PackInput]) -> Response | tuple:
+def _download(read_input: Callable[[], services.PackInput], what: str) -> Response | tuple:
     try:
         pack = read_input()
     except services.PackRefused as refused:
@@ -77,6 +86,7 @@ def _download(read_input: Callable[[], services.PackInput]) -> Response | tuple:
     render = services.render_term_pack if pack.kind == "term" else services.render_lesson_pack
     pdf = render(pack)
     filename = services.pack_filename(pack)  # letters, digits and hyphens only: safe to quote
+    record_pack_download(school_id=current_user.school_id, user_id=current_user.id, what=what)
     return Response(
         pdf,
         mimetype="application/pdf",

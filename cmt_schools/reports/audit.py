@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import User
 from ..audit.models import AuditEvent
 from ..audit.services import record_event
+from ..core.dates import long_date
 from ..database import begin_write
 from ..extensions import db
 from .model import TermSummary
@@ -21,9 +22,14 @@ def record_download(user: User, summary: TermSummary, file_format: str) -> None:
         "report.download",
         school_id=summary.school_id,
         user_id=user.id,
-        detail=f"Term summary ({file_format.upper()}) for {term_name} [term {summary.term.id}]",
+        detail=f"Term summary ({file_format.upper()}) for {term_name}, {_dates(summary.term)}",
     )
     db.session.commit()
+
+
+def _dates(term) -> str:
+    # Two terms may share a name; their dates tell them apart without an id.
+    return f"{long_date(term.first_day)} to {long_date(term.last_day)}"
 
 
 def audit_page(school_id: int, page: int, size: int) -> tuple[list[AuditEvent], bool]:

@@ -188,17 +188,19 @@ def read_released(rows) -> tuple[dict[int, CheckInRow], dict[int, ReleasedCheckI
     figures: dict[int, list[ReleasedValue]] = defaultdict(list)
     floors: set[int] = set()
     for row in rows:
-        checkins[row.id] = CheckInRow(
-            row.id,
-            row.class_id,
-            row.kind,
-            row.opened_on,
-            row.answer_count,
-            band=row.band,
-            class_size=max(0, int(row.max_answers) - ANSWER_MARGIN),
-        )
-        if row.threshold is not None:
-            floors.add(int(row.threshold))
+        # One row per released figure: the check-in's own columns repeat on each of them.
+        if row.id not in checkins:
+            checkins[row.id] = CheckInRow(
+                row.id,
+                row.class_id,
+                row.kind,
+                row.opened_on,
+                row.answer_count,
+                band=row.band,
+                class_size=max(0, int(row.max_answers) - ANSWER_MARGIN),
+            )
+            if row.threshold is not None:
+                floors.add(int(row.threshold))
         if row.measure is not None:
             statistic = Statistic(row.measure, row.statistic, row.value)
             figures[row.id].append(

@@ -8,13 +8,17 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from ..accounts.models import School
 from ..audit.services import record_event
+from ..core.dates import long_date
 from ..core.services import ServiceError
+from ..core.wording import count_of
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import STAGE_LABELS, Lesson, Step
 from ..database import begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
+from ..scheduling.services import describe_occurrence
 from .models import STEP_OUTCOMES, Delivery, DeliveryStep
 
 NOTE_MAX_LENGTH = 1000
@@ -33,6 +37,25 @@ class Viewer:
     user_id: int
     school_id: int
     role: str
+
+
+@dataclass(frozen=True)
+class SchoolHelp:
+    """Who pupils can turn to, as the school set it: shown with every calm close."""
+
+    trusted_adults: str
+    contacts: tuple[tuple[str, str], ...]  # (name, how to reach them) for the band
+
+
+def school_help(school: School, band: str) -> SchoolHelp:
+    return SchoolHelp(
+        trusted_adults=(school.trusted_adults or "").strip(),
+        contacts=tuple(
+            (contact.name, contact.detail)
+            for contact in school.support_contacts
+            if contact.shown_to(band)
+        ),
+    )
 
 
 def find_lesson(band: str, slug: str) -> Lesson | None:
@@ -215,7 +238,10 @@ def record_delivery(
         "delivery.re-recorded" if replacing else "delivery.recorded",
         school_id=viewer.school_id,
         user_id=viewer.user_id,
-        detail=f"occurrence={occurrence.id} lesson={lesson.key} steps={taught}/{len(outcomes)}",
+        detail=(
+            f"{describe_occurrence(occurrence)}: taught on {long_date(delivered_on)}, "
+            f"{taught} of {count_of(len(outcomes), 'step')} done"
+        ),
     )
     db.session.commit()
     return delivery

@@ -121,6 +121,7 @@ def pupil_screen(occurrence_id: int | None = None, band: str = "", slug: str = "
         "runner/pupil_screen.html",
         lesson=lesson,
         run=services.run_data(lesson, run_key=_run_key(lesson, occurrence), for_teacher=False),
+        school_help=services.school_help(current_user.school, lesson.band),
     )
 
 

@@ -73,12 +73,34 @@
     blackout.hidden = !view.blackout;
     document.body.classList.toggle("is-blacked-out", view.blackout);
     draw(now);
+    fitToScreen();
   }
 
   function draw(now) {
-    panel.hidden = !showsPractice(now);
+    var hidden = !showsPractice(now);
+    var changed = panel.hidden !== hidden;
+    panel.hidden = hidden;
     practice.draw(steps[view.step], view.timer, now);
+    if (changed) fitToScreen();
   }
+
+  // Long words beside a picture (or the practice) may not fit the projector at the usual
+  // size: shrink the step's words a little at a time, never below 60%, until all of it fits.
+  function fitToScreen() {
+    var page = document.documentElement;
+    var fit = 1;
+    root.style.setProperty("--fit", "1");
+    while (fit > 0.6 && page.scrollHeight > window.innerHeight + 1) {
+      fit -= 0.05;
+      root.style.setProperty("--fit", fit.toFixed(2));
+    }
+  }
+
+  window.addEventListener("resize", fitToScreen);
+  // A picture takes its room only once it has loaded.
+  root.querySelectorAll("img").forEach(function (picture) {
+    picture.addEventListener("load", fitToScreen);
+  });
 
   var requestFrame = R.startLoop(
     function () {

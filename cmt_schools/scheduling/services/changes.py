@@ -9,12 +9,13 @@ from ...accounts.models import User
 from ...audit.services import record_event
 from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...curriculum.schema import Lesson
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
-from .classes import lesson_for, lesson_label
+from .classes import describe_occurrence, lesson_for, lesson_label
 from .common import ACTIVE_STATUSES
 from .planning import (
     PlannedLesson,
@@ -130,7 +131,7 @@ def move_occurrence(
         "schedule.moved",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"occurrence {occurrence.id}: {old_day.isoformat()} to {day.isoformat()}",
+        detail=f"{describe_occurrence(occurrence)} (moved from {long_date(old_day)})",
     )
     db.session.commit()
 
@@ -168,7 +169,7 @@ def set_occurrence_status(occurrence: LessonOccurrence, action: str, *, user: Us
         f"schedule.{action}",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"occurrence {occurrence.id}",
+        detail=describe_occurrence(occurrence),
     )
     db.session.commit()
 
@@ -210,8 +211,8 @@ def push_on_from(
     if len(slots) < len(moving):
         raise ServiceError(
             f"There are only {len(slots)} free {_weekday_list(weekdays)} left in the terms "
-            f"entered for these {len(moving)} lessons. Ask your lead to add the next term's "
-            "dates, or move lessons one by one."
+            f"entered for these {count_of(len(moving), 'lesson')}. Ask your lead to add the "
+            "next term's dates, or move lessons one by one."
         )
     for o, day in zip(moving, slots, strict=True):
         if o.scheduled_on != day:
@@ -221,7 +222,11 @@ def push_on_from(
         "schedule.pushed_on",
         school_id=occurrence.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id} from position {occurrence.position}",
+        detail=(
+            f"{school_class.name}: {lesson_label(occurrence.lesson_key or '')} and "
+            f"{count_of(len(moving) - 1, 'lesson')} after it, now from "
+            f"{long_date(moving[0].scheduled_on)}"
+        ),
     )
     db.session.commit()
     return moving
@@ -318,7 +323,7 @@ def add_lesson(
         "schedule.added",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}: {lesson.key} on {day.isoformat()}",
+        detail=describe_occurrence(occurrence),
     )
     db.session.commit()
     return occurrence

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ...accounts.models import School, User
 from ...audit.services import record_event
+from ...core.dates import long_date
 from ...core.services import ServiceError
 from ...curriculum.loader import load_curriculum
 from ...curriculum.schema import Lesson
@@ -13,6 +15,14 @@ from ...database import begin_write
 from ...extensions import db
 from ..models import YEAR_GROUPS, SchoolClass, band_for_year
 from .common import BANDS, MAX_NAME, _check_name
+
+
+# Pages that list classes read each one's lessons and teacher: load them in one statement
+# each for all the classes, not one per class (selectinload's IN over the class ids).
+# Built when asked for: building it configures the mappers, which must wait until every
+# feature's models are imported (a user's trust is in a later feature).
+def plan_loading() -> tuple:
+    return (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
 
 
 def curriculum_lessons(band: str) -> tuple[Lesson, ...]:
@@ -108,7 +118,10 @@ def create_class(
     db.session.add(school_class)
     db.session.flush()
     record_event(
-        "class.created", school_id=school.id, user_id=user.id, detail=f"class {school_class.id}"
+        "class.created",
+        school_id=school.id,
+        user_id=user.id,
+        detail=f"{school_class.name} ({school_class.year_label})",
     )
     db.session.commit()
     return school_class
@@ -159,14 +172,14 @@ def update_class(
             "class.reassigned",
             school_id=school_class.school_id,
             user_id=user.id,
-            detail=f"class {school_class.id} to user {teacher.id}",
+            detail=f"{school_class.name}, now taught by {teacher.name}",
         )
     school_class.teacher_id = teacher.id
     record_event(
         "class.changed",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}",
+        detail=school_class.name,
     )
     db.session.commit()
 
@@ -192,16 +205,27 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
         "class.archived" if archived else "class.unarchived",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}",
+        detail=school_class.name,
     )
     db.session.commit()
 
 
-def classes_for(user: User, *, archived: bool = False) -> list[SchoolClass]:
-    """A teacher's own classes; every class of the school for a lead."""
+def classes_for(user: User, *, archived: bool = False, with_plan: bool = True) -> list[SchoolClass]:
+    """A teacher's own classes; every class of the school for a lead, each with its
+    lessons and teacher loaded alongside (two more statements, whatever the count) unless
+    `with_plan` is false (a list of names needs neither)."""
     statement = select(SchoolClass).where(
         SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
     )
+    if with_plan:
+        statement = statement.options(*plan_loading())
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+def describe_occurrence(occurrence) -> str:
+    """A lesson of the plan as the audit log says it: "7K, Lesson 3: Soothing breathing,
+    Monday 12 October 2026" (the class, the lesson and its date, never an id)."""
+    label = lesson_label(occurrence.lesson_key) if occurrence.lesson_key else "A lesson"
+    return f"{occurrence.school_class.name}, {label}, {long_date(occurrence.scheduled_on)}"

@@ -126,3 +126,75 @@ def term_calendar(
         month_grid(calendar, year, month, occurrences)
         for year, month in months_between(term.first_day, term.last_day)
     ]
+
+
+# ---------------------------------------------------------------- the dashboard's fortnight
+
+
+@dataclass
+class DashboardDay:
+    day: date
+    lessons: list[LessonOccurrence]
+    note: str | None  # why there is no school, in a few words ("Half-term", "no term")
+    closed: str | None  # the same as a sentence, for a lesson that sits on such a day
+
+
+@dataclass
+class DashboardWeek:
+    label: str  # "This week", "Next week"
+    first: date
+    days: list[DashboardDay]
+
+    @property
+    def lesson_count(self) -> int:
+        return sum(len(day.lessons) for day in self.days)
+
+    @property
+    def closed_spans(self) -> list[tuple[date, date, str]]:
+        """Runs of weekdays with the same reason for no school: (first, last, reason)."""
+        spans: list[tuple[date, date, str]] = []
+        for day in self.days:
+            if day.note is None:
+                continue
+            if spans and spans[-1][2] == day.note and (day.day - spans[-1][1]).days <= 3:
+                spans[-1] = (spans[-1][0], day.day, day.note)
+            else:
+                spans.append((day.day, day.day, day.note))
+        return spans
+
+
+def dashboard_weeks(
+    calendar: SchoolCalendar, lessons: Iterable[LessonOccurrence], today: date
+) -> list[DashboardWeek]:
+    """This week and next from the school's `today`: every weekday (and a weekend day with a
+    lesson), its lessons, and why a day has no school. The programme page counts the same
+    lessons, from the same rows, on the same day."""
+    lessons = list(lessons)
+    first, _ = week_window(today)
+    weeks = []
+    for label, start in (("This week", first), ("Next week", first + timedelta(days=7))):
+        days = []
+        for offset in range(7):
+            day = start + timedelta(days=offset)
+            todays = [o for o in lessons if o.scheduled_on == day]
+            if day.weekday() < 5 or todays:
+                days.append(
+                    DashboardDay(
+                        day, todays, _day_note(calendar, day), calendar.why_not_school_day(day)
+                    )
+                )
+        weeks.append(DashboardWeek(label, start, days))
+    return weeks
+
+
+def _day_note(calendar: SchoolCalendar, day: date) -> str | None:
+    """Why a weekday has no school, in a few words, or None."""
+    if not calendar.terms or day.weekday() >= 5:
+        return None
+    if calendar.term_for(day) is None:
+        return "no term"
+    closure = calendar.closure_for(day)
+    if closure is not None:
+        return closure.name
+    holiday = calendar.bank_holiday(day)
+    return f"bank holiday ({holiday})" if holiday else None

@@ -13,6 +13,7 @@ from ...accounts.models import School, User
 from ...audit.services import record_event
 from ...core.dates import WEEKDAY_NAMES, long_date
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...database import begin_write
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
@@ -197,9 +198,27 @@ def lay_out_schedule(
     return SchedulePlan(lessons, warnings)
 
 
-def _weekday_list(weekdays: Iterable[int]) -> str:
-    names = [WEEKDAY_NAMES[day] + "s" for day in sorted(weekdays)]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def weekday_list(weekdays: Iterable[int]) -> str:
+    """ "Mondays", "Mondays and Thursdays"; empty for no weekdays."""
+    names = [WEEKDAY_NAMES[day] + "s" for day in sorted(set(weekdays))]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_weekday_list = weekday_list
+
+
+def lessons_a_week(weekdays: Iterable[int]) -> str:
+    """What the ticked weekdays mean, in words: "1 lesson a week, on Mondays", "2 lessons a
+    week: Mondays and Thursdays"; empty when none is ticked."""
+    # Only real school weekdays: a refused form still holds whatever was sent.
+    days = sorted({day for day in weekdays if day in SCHOOL_WEEKDAYS})
+    if not days:
+        return ""
+    if len(days) == 1:
+        return f"1 lesson a week, on {weekday_list(days)}"
+    return f"{count_of(len(days), 'lesson')} a week: {weekday_list(days)}"
 
 
 class PlanChanged(ServiceError):
@@ -233,8 +252,8 @@ def preview_programme(
     if active:
         plan.warnings.insert(
             0,
-            f"This replaces the {len(active)} lessons planned now. Lessons kept in the new "
-            "plan keep their place in calendar apps.",
+            f"This replaces the {count_of(len(active), 'lesson')} planned now. Lessons kept in "
+            "the new plan keep their place in calendar apps.",
         )
     return plan
 
@@ -313,7 +332,11 @@ def schedule_programme(
         "schedule.saved",
         school_id=school_class.school_id,
         user_id=user.id,
-        detail=f"class {school_class.id}: {len(plan.lessons)} lessons",
+        detail=(
+            f"{school_class.name}: {count_of(len(plan.lessons), 'lesson')}, "
+            f"{lessons_a_week(weekdays)}, from {long_date(plan.lessons[0].day)} "
+            f"to {long_date(plan.lessons[-1].day)}"
+        ),
     )
     db.session.commit()
     return plan

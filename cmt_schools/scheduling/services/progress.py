@@ -12,7 +12,7 @@ from ...curriculum.schema import Lesson
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
-from .classes import lesson_for, lesson_label
+from .classes import lesson_for, lesson_label, plan_loading
 
 
 @dataclass
@@ -88,6 +88,7 @@ def programme_progress(school: School, *, today: date) -> list[ClassProgress]:
     classes = db.session.scalars(
         select(SchoolClass)
         .where(SchoolClass.school_id == school.id, SchoolClass.archived.is_(False))
+        .options(*plan_loading())
         .order_by(SchoolClass.year_group, SchoolClass.name)
     )
     return [class_progress(c, calendar, today=today) for c in classes]

@@ -10,6 +10,7 @@ from ...accounts.models import School, User
 from ...audit.services import record_event
 from ...core.dates import nth_weekday, weekday_on_or_after, weekday_on_or_before
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...database import begin_write
 from ...extensions import db
 from ..models import Closure, Term
@@ -146,7 +147,7 @@ def save_school_year(
         "calendar.year_added",
         school_id=school.id,
         user_id=user.id,
-        detail=f"{len(terms)} terms, {len(closures)} closures",
+        detail=f"{count_of(len(terms), 'term')} and {count_of(len(closures), 'closure')}",
     )
     db.session.commit()
     return len(terms), len(closures)

@@ -10,6 +10,7 @@ from ...accounts.models import School, User
 from ...audit.services import record_event
 from ...core.dates import long_date, short_date
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...database import begin_write
 from ...extensions import db
 from ..models import CLOSURE_KINDS, Closure, LessonOccurrence, SchoolClass, Term
@@ -64,7 +65,12 @@ def add_term(school: School, *, name: str, first_day: date, last_day: date, user
     name, first_day, last_day = _check_term(school.id, name, first_day, last_day)
     term = Term(school_id=school.id, name=name, first_day=first_day, last_day=last_day)
     db.session.add(term)
-    record_event("calendar.term_added", school_id=school.id, user_id=user.id, detail=name)
+    record_event(
+        "calendar.term_added",
+        school_id=school.id,
+        user_id=user.id,
+        detail=_period_words(name, first_day, last_day),
+    )
     db.session.commit()
     return term
 
@@ -87,7 +93,12 @@ def update_term(term: Term, *, name: str, first_day: date, last_day: date, user:
             "first_day",
         )
     term.name, term.first_day, term.last_day = name, first_day, last_day
-    record_event("calendar.term_changed", school_id=term.school_id, user_id=user.id, detail=name)
+    record_event(
+        "calendar.term_changed",
+        school_id=term.school_id,
+        user_id=user.id,
+        detail=_period_words(name, first_day, last_day),
+    )
     db.session.commit()
 
 
@@ -98,7 +109,11 @@ def delete_term(term: Term, *, user: User) -> int:
     for closure in closures:
         db.session.delete(closure)
     record_event(
-        "calendar.term_deleted", school_id=term.school_id, user_id=user.id, detail=term.name
+        "calendar.term_deleted",
+        school_id=term.school_id,
+        user_id=user.id,
+        detail=_period_words(term.name, term.first_day, term.last_day)
+        + (f", with {count_of(len(closures), 'closure')} inside it" if closures else ""),
     )
     db.session.delete(term)
     db.session.commit()
@@ -155,8 +170,13 @@ def add_closure(
         school_id=school.id, name=name, kind=kind, first_day=first_day, last_day=last_day
     )
     db.session.add(closure)
-    record_event("calendar.closure_added", school_id=school.id, user_id=user.id, detail=name)
     affected = _scheduled_between(school.id, first_day, last_day)
+    record_event(
+        "calendar.closure_added",
+        school_id=school.id,
+        user_id=user.id,
+        detail=_closure_words(closure, affected),
+    )
     db.session.commit()
     return closure, affected
 
@@ -177,10 +197,13 @@ def update_closure(
     )
     closure.name, closure.kind = name, kind
     closure.first_day, closure.last_day = first_day, last_day
-    record_event(
-        "calendar.closure_changed", school_id=closure.school_id, user_id=user.id, detail=name
-    )
     affected = _scheduled_between(closure.school_id, first_day, last_day)
+    record_event(
+        "calendar.closure_changed",
+        school_id=closure.school_id,
+        user_id=user.id,
+        detail=_closure_words(closure, affected),
+    )
     db.session.commit()
     return affected
 
@@ -191,7 +214,7 @@ def delete_closure(closure: Closure, *, user: User) -> None:
         "calendar.closure_deleted",
         school_id=closure.school_id,
         user_id=user.id,
-        detail=closure.name,
+        detail=_closure_words(closure, 0),
     )
     db.session.delete(closure)
     db.session.commit()
@@ -209,3 +232,20 @@ def _scheduled_between(school_id: int, first_day: date, last_day: date) -> int:
             SchoolClass.archived.is_(False),
         )
     )
+
+
+def _period_words(name: str, first_day: date, last_day: date) -> str:
+    """ "Autumn 2026, Wednesday 2 September 2026 to Friday 18 December 2026"."""
+    if first_day == last_day:
+        return f"{name}, {long_date(first_day)}"
+    return f"{name}, {long_date(first_day)} to {long_date(last_day)}"
+
+
+def _closure_words(closure: Closure, affected: int) -> str:
+    """A closure as the audit log says it, with the lessons it falls on, if any."""
+    words = (
+        f"{_period_words(closure.name, closure.first_day, closure.last_day)} ({closure.kind_label})"
+    )
+    if affected:
+        words += f"; it falls on {count_of(affected, 'scheduled lesson')}"
+    return words

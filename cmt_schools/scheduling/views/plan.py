@@ -13,6 +13,7 @@ from ...accounts.views import form_errors_from
 from ...core.access import STAFF, allow
 from ...core.dates import long_date, staff_today
 from ...core.services import ServiceError
+from ...core.wording import count_of
 from ...extensions import db
 from .. import services
 from ..forms import (
@@ -33,10 +34,11 @@ def _default_minutes(school_class: SchoolClass) -> int:
 
 def _fill_schedule_form(form, school_class: SchoolClass, core, start) -> None:
     """What the schedule form offers first: every core lesson from the next school day, at
-    the class's usual weekdays and time, or the band's usual lesson length."""
+    the class's usual time, or the band's usual lesson length. No weekday is ticked: one
+    ticked for the teacher, who then ticks their own, would give two lessons a week."""
     form.core.data = [lesson.number for lesson in core]
     form.first_day.data = start
-    form.weekdays.data = list(school_class.weekdays) or [start.weekday() % 5]
+    form.weekdays.data = []
     form.starts_at.data = school_class.lesson_starts_at or time(9, 0)
     form.minutes.data = school_class.lesson_minutes or _default_minutes(school_class)
 
@@ -89,8 +91,8 @@ def schedule(class_id: int):
                     )
                     first, last = saved.lessons[0].day, saved.lessons[-1].day
                     flash(
-                        f"{len(saved.lessons)} lessons scheduled for {school_class.name}, "
-                        f"from {long_date(first)} to {long_date(last)}.",
+                        f"{count_of(len(saved.lessons), 'lesson')} scheduled for "
+                        f"{school_class.name}, from {long_date(first)} to {long_date(last)}.",
                         "success",
                     )
                     return redirect(url_for("scheduling.class_detail", class_id=school_class.id))
@@ -114,6 +116,8 @@ def schedule(class_id: int):
         extras=[(form[f"extra_{i}"], lesson) for i, lesson in enumerate(extras)],
         plan=plan,
         calendar=calendar,
+        weekly=services.lessons_a_week(form.weekdays.data or []),
+        usual_weekdays=services.weekday_list(school_class.weekdays),
     ), status
 
 
@@ -223,7 +227,8 @@ def lesson_missed(occurrence_id: int):
         flash(error.message, "error")
         return _render_class_detail(school_class, status=400)
     flash(
-        f"{services.lesson_label(occurrence.lesson_key)} and the {len(moved) - 1} lessons after "
+        f"{services.lesson_label(occurrence.lesson_key)} and the "
+        f"{count_of(len(moved) - 1, 'lesson')} after "
         f"it moved on, in order: now {long_date(moved[0].scheduled_on)} to "
         f"{long_date(moved[-1].scheduled_on)}.",
         "success",

@@ -12,6 +12,7 @@ from ...core.access import LEAD, allow
 from ...core.dates import staff_today
 from ...core.services import ServiceError
 from ...core.tenancy import get_owned_or_404
+from ...core.wording import count_of
 from ...extensions import db
 from .. import services
 from ..forms import (
@@ -23,6 +24,10 @@ from ..forms import (
 from ..models import Closure, Term
 from .common import _status, _user, bp
 
+# The page holds two forms; their prefixes keep every id (and each label's target) apart.
+TERM_PREFIX = "term"
+CLOSURE_PREFIX = "closure"
+
 
 def _render_school_calendar(term_form=None, closure_form=None, status=200):
     school = current_user.school
@@ -33,8 +38,8 @@ def _render_school_calendar(term_form=None, closure_form=None, status=200):
         "scheduling/school_calendar.html",
         terms=services.terms_of(school.id, newest_first=False),
         closures=services.closures_of(school.id),
-        term_form=term_form or TermForm(formdata=None),
-        closure_form=closure_form or ClosureForm(formdata=None),
+        term_form=term_form or TermForm(formdata=None, prefix=TERM_PREFIX),
+        closure_form=closure_form or ClosureForm(formdata=None, prefix=CLOSURE_PREFIX),
         coming_year=services.coming_school_year(school.id, today),
         calendar=calendar,
         months=services.term_calendar(calendar, term, []) if term else [],
@@ -52,7 +57,7 @@ def school_calendar():
 @bp.route("/term-dates/terms", methods=["POST"])
 @allow(LEAD)
 def term_add():
-    form = TermForm()
+    form = TermForm(prefix=TERM_PREFIX)
     if form.validate_on_submit():
         try:
             term = services.add_term(
@@ -102,7 +107,7 @@ def term_delete(term_id: int):
     term = get_owned_or_404(Term, term_id)
     name = term.name
     removed = services.delete_term(term, user=_user())
-    extra = f" and its {removed} closures" if removed else ""
+    extra = f" and its {count_of(removed, 'closure')}" if removed else ""
     flash(f"{name}{extra} deleted.", "success")
     return redirect(url_for("scheduling.school_calendar"))
 
@@ -110,8 +115,8 @@ def term_delete(term_id: int):
 def _closure_message(name: str, affected: int) -> None:
     if affected:
         flash(
-            f"{name} saved. It falls on {affected} scheduled lessons: their teachers will see "
-            "them marked to move.",
+            f"{name} saved. It falls on {count_of(affected, 'scheduled lesson')}: their "
+            f"teachers will see {'it' if affected == 1 else 'them'} marked to move.",
             "info",
         )
     else:
@@ -121,7 +126,7 @@ def _closure_message(name: str, affected: int) -> None:
 @bp.route("/term-dates/closures", methods=["POST"])
 @allow(LEAD)
 def closure_add():
-    form = ClosureForm()
+    form = ClosureForm(prefix=CLOSURE_PREFIX)
     if form.validate_on_submit():
         try:
             closure, affected = services.add_closure(
@@ -230,7 +235,10 @@ def school_year():
                     db.session.rollback()
                     _year_error(form, error)
                 else:
-                    flash(f"{added[0]} terms and {added[1]} closures added.", "success")
+                    flash(
+                        f"{count_of(added[0], 'term')} and {count_of(added[1], 'closure')} added.",
+                        "success",
+                    )
                     return redirect(url_for("scheduling.school_calendar"))
     return render_template(
         "scheduling/school_year.html", form=form, suggestion=suggestion, year=year

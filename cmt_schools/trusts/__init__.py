@@ -1,0 +1,1 @@
+"""Trusts and local authorities: one roll-up of released figures across their schools."""
