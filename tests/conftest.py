@@ -73,6 +73,9 @@ def base_test_config(instance: Path, database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        # Files are rendered in the request that asks (tests/test_renders.py runs a worker).
+        "RENDER_QUEUE_URL": "inline",
+        "RENDER_AHEAD": False,
         **FAST_ARGON2,
     }
 
