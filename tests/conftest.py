@@ -381,6 +381,8 @@ def start_server(
         "CMT_DATABASE_URL": database_url,
         "CMT_SECRET_KEY": "live-secret-key-" + "y" * 32,
         "CMT_LOCAL_DEVELOPMENT": "true",
+        # No worker runs beside these servers: each renders its files in the request.
+        "CMT_RENDER_QUEUE_URL": "inline",
         **FAST_ARGON2_ENV,
         **(extra_env or {}),
     }

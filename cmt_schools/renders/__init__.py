@@ -10,7 +10,7 @@ that most downloads find the file waiting. Features say what they render and whe
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from .jobs import RenderJob, each_day, every_few_minutes, plans_ahead, renderer, watch
 
@@ -27,11 +27,18 @@ __all__ = [
 
 
 def init_renders(app: Flask) -> None:
+    from ..core.health import add_health_part
     from . import ahead
-    from .queue import RenderQueue
+    from .queue import RenderQueue, health_advice
 
     app.extensions["cmt_renders"] = RenderQueue(app)
     ahead.listen()
+    add_health_part(
+        "render_worker",
+        lambda: current_app.extensions["cmt_renders"].health_state(),
+        frozenset({"ok", "inline"}),
+        health_advice,
+    )
 
 
 def queue_of(app: Flask):

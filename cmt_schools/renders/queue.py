@@ -202,6 +202,16 @@ class RenderQueue:
         thread.start()
         return thread
 
+    def health_state(self) -> str:
+        """For /healthz: "ok" (a worker was heard from), "inline", "not running" or
+        "unreachable" (downloads are then rendered by the web workers)."""
+        if self.inline:
+            return "inline"
+        try:
+            return "ok" if self.worker_alive() else "not running"
+        except Exception:
+            return "unreachable"
+
     def status(self) -> dict:
         heard = self.huey.get(HEARTBEAT_KEY, peek=True)
         return {
@@ -264,6 +274,18 @@ class RenderQueue:
             self.huey.delete(marker)
             return self.huey.put_if_empty(marker, time.time())
         return False
+
+
+def health_advice(state: str) -> str:
+    if state == "not running":
+        return (
+            "no render worker has been heard from; start `flask --app app cmt worker` (README). "
+            "Until then each pack and summary is rendered by the web worker that is asked for it"
+        )
+    return (
+        "the render queue's storage (RENDER_QUEUE_URL) does not answer; downloads are rendered "
+        "by the web workers until it does"
+    )
 
 
 def store_errors() -> tuple[type[BaseException], ...]:
