@@ -10,10 +10,10 @@ Static files and the pages of people who are not signed in (pupils above all) ar
 compressed (brotli, or gzip, as the browser accepts): a pupil's check-in page is a third of
 its size that way, over a school's shared Wi-Fi. Pages by Flask-Compress, at its quick
 default level, as each is made; a static file at its current hash once per process, at the
-highest level (brotli 11: about 10% smaller than Flask-Compress's level 4, too slow to run
-on every page, nothing once kept), and without the validators (ETag, Last-Modified) that a
-year's immutable copy never uses. A signed-in page is
-sent as it is: it holds the sign-in's form token next to text a request can put into the
+highest level (brotli 11: a sixth smaller than Flask-Compress's level 4 on our stylesheets,
+10-20 ms a file, too slow for every page and nothing once kept), and without the
+validators (ETag, Last-Modified) that a year's immutable copy never uses. A signed-in page
+is sent as it is: it holds the sign-in's form token next to text a request can put into the
 page (a search, a name), the mix from which a compression side channel (BREACH) can read
 a secret by watching response sizes. No pupil page holds a secret worth that.
 """
@@ -118,7 +118,7 @@ def cache_static_files(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
     if response.direct_passthrough and response.mimetype in COMPRESSED_TYPES:
-        # Read the file (the largest is 17 KB) so that it is compressed whole, with brotli
+        # Read the file (the largest is 14 KB) so that it is compressed whole, with brotli
         # or gzip and a Content-Length, as pages are: a streamed file Flask-Compress would
         # compress chunk by chunk, and with zstd only where a browser offers it.
         response.direct_passthrough = False
