@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import re
 import secrets
 import statistics
 import sys
@@ -39,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import machine, write_section  # noqa: E402 - needs ROOT on the path
 
 CHROMIUM = os.environ.get("CMT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -336,7 +336,7 @@ def report(times: dict, counts: dict, backends: list[str], pages: list[str], pup
         SECTION_START,
         "## Staff pages and a pupil's bytes (`benchmarks/pages.py`)",
         "",
-        f"Measured {now} on {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Measured {now} on {machine()}, "
         f"load average {load:.1f} at the end (the machine is shared). Schools of "
         f"{', '.join(map(str, SIZES))} classes (the demo school, grown). Warm medians in ms "
         "through the app in-process (Flask's test client), shuffled rounds; statements per "
@@ -435,18 +435,6 @@ def draw_plot(times: dict, backends: list[str], pages: list[str]) -> str | None:
     return "pages.png"
 
 
-def write_results(section: str) -> Path:
-    path = Path(__file__).resolve().parent / "RESULTS.md"
-    text = path.read_text()
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds; no RESULTS.md")
@@ -499,7 +487,8 @@ def main() -> None:
             section = report(times, counts, backends, pages, pupil, plot)
             print(section)
             if not args.quick:
-                print(f"written to {write_results(section)}", file=sys.stderr)
+                written = write_section(section, SECTION_START, SECTION_END)
+                print(f"written to {written}", file=sys.stderr)
         finally:
             for backend in backends:
                 for size in SIZES:
