@@ -121,19 +121,6 @@ def lead_client(app):
     return client
 
 
-def lead_pages(app) -> list[str]:
-    from tests.access_table import ACCESS_TABLE
-
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if not rule.arguments
-        and "GET" in rule.methods
-        and "lead" in ACCESS_TABLE.get(rule.endpoint, set())
-        and not rule.rule.endswith(".pdf")
-    )
-
-
 # ---------------------------------------------------------------- staff pages
 
 
@@ -465,6 +452,8 @@ def main() -> None:
                     app.logger.setLevel(logging.WARNING)
                     schools[(backend, size)] = (app, lead_client(app))
                     print(f"seeded {backend} {size} classes", file=sys.stderr)
+            from tests.sized_school import lead_pages
+
             pages = lead_pages(schools[("sqlite", SMALL)][0])
             counts = {
                 (*key, page): statements(app, client, page)
