@@ -43,6 +43,21 @@ class ScheduledSchool:
         db.session.refresh(self.school_class)
         return self.school_class
 
+    def other_teachers_class(self, name: str, year_group: int, *, weekday: int | None = None):
+        """A class of the other teacher, made by the lead; its programme laid out on
+        `weekday` (0 is Monday) from 7 September 2026 if given."""
+        school_class = services.create_class(
+            self.school,
+            name=name,
+            year_group=year_group,
+            band_override=None,
+            teacher_id=self.other_teacher.id,
+            user=self.lead,
+        )
+        if weekday is not None:
+            schedule_class(school_class, self.other_teacher, weekdays=(weekday,))
+        return school_class
+
 
 def add_calendar(school, lead) -> None:
     services.add_term(

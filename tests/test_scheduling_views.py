@@ -125,14 +125,7 @@ def test_the_lead_adds_terms_and_closures_through_the_pages(app, make_lead):
 
 def test_programme_view_lists_every_class_with_its_progress(app, scheduled_school):
     s = scheduled_school
-    services.create_class(
-        s.school,
-        name="5C",
-        year_group=5,
-        band_override=None,
-        teacher_id=s.other_teacher.id,
-        user=s.lead,
-    )
+    s.other_teachers_class("5C", 5)
     text = login(app, s.lead).get("/programme").get_data(as_text=True)
     assert "8B" in text and "5C" in text and "Not scheduled" in text
     assert "0 of 8" in text
