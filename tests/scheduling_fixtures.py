@@ -60,20 +60,8 @@ class ScheduledSchool:
 
 
 def add_calendar(school, lead) -> None:
-    services.add_term(
-        school,
-        name=AUTUMN_2026[0],
-        first_day=AUTUMN_2026[1],
-        last_day=AUTUMN_2026[2],
-        user=lead,
-    )
-    services.add_term(
-        school,
-        name=SPRING_2027[0],
-        first_day=SPRING_2027[1],
-        last_day=SPRING_2027[2],
-        user=lead,
-    )
+    for name, first_day, last_day in (AUTUMN_2026, SPRING_2027):
+        services.add_term(school, name=name, first_day=first_day, last_day=last_day, user=lead)
     services.add_closure(
         school,
         name=AUTUMN_HALF_TERM[0],
