@@ -52,37 +52,32 @@ class ClockField(TimeField):
 CHOOSE = "Choose from the options given."
 
 
-class ChoiceField(SelectField):
+class _PlainRefusals:
+    """For a field of choices: every refusal reads the same plain way (CHOOSE), whatever
+    WTForms would have said."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(CHOOSE) from error
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(CHOOSE) from error
+
+
+class ChoiceField(_PlainRefusals, SelectField):
     """A select whose every refusal reads the same plain way."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(CHOOSE) from error
 
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError as error:
-            raise ValidationError(CHOOSE) from error
+class CheckboxesField(_PlainRefusals, SelectMultipleField):
+    """Checkboxes whose every refusal reads the same plain way."""
 
-
-class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(CHOOSE) from error
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError as error:
-            raise ValidationError(CHOOSE) from error
 
 
 def _name(limit: int, what: str):
