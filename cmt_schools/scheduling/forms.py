@@ -23,30 +23,33 @@ from .models import CLOSURE_KINDS, YEAR_GROUPS
 from .services import MAX_MINUTES, MAX_NAME, MIN_MINUTES, SCHOOL_WEEKDAYS
 
 
-class DayField(DateField):
+class _PlainFormat:
+    """For a date or time field: empty is no value (InputRequired or Optional says what to
+    do), and one that does not parse says, with an example, what to enter (`example`)."""
+
+    example = ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(self.example) from error
+
+
+class DayField(_PlainFormat, DateField):
     """A date from an <input type=date>, with a message a person understands."""
 
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None  # empty: InputRequired (or Optional) says what to do
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("Enter a real date, for example 2026-09-03.") from error
+    example = "Enter a real date, for example 2026-09-03."
 
 
-class ClockField(TimeField):
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("Enter a time, for example 09:15.") from error
+class ClockField(_PlainFormat, TimeField):
+    """A time from an <input type=time>, with a message a person understands."""
+
+    example = "Enter a time, for example 09:15."
 
 
 CHOOSE = "Choose from the options given."
