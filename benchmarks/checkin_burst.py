@@ -531,33 +531,27 @@ def main() -> None:
     postgres_server = os.environ.get("CMT_BENCH_DATABASE_URL") or os.environ.get(
         "CMT_TEST_DATABASE_URL"
     )
+
+    def bench_on(backend: str, url: str) -> None:
+        results[backend], ratios[backend] = bench(
+            backend,
+            url,
+            args.workers,
+            args.server_threads,
+            args.threads,
+            args.quick,
+            args.rounds,
+            args.per_round,
+        )
+
     for backend in backends:
         if backend == "sqlite":
             folder = Path(tempfile.mkdtemp(prefix="cmt-bench-db-"))
-            url = f"sqlite:///{folder / 'bench.sqlite3'}"
-            results[backend], ratios[backend] = bench(
-                backend,
-                url,
-                args.workers,
-                args.server_threads,
-                args.threads,
-                args.quick,
-                args.rounds,
-                args.per_round,
-            )
+            bench_on(backend, f"sqlite:///{folder / 'bench.sqlite3'}")
         elif postgres_server:
             url, drop = fresh_postgres(postgres_server)
             try:
-                results[backend], ratios[backend] = bench(
-                    backend,
-                    url,
-                    args.workers,
-                    args.server_threads,
-                    args.threads,
-                    args.quick,
-                    args.rounds,
-                    args.per_round,
-                )
+                bench_on(backend, url)
             finally:
                 drop()
         else:
