@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import re
 import secrets
@@ -43,6 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import machine, write_section  # noqa: E402 - needs ROOT on the path
 
 CHROMIUM = os.environ.get("CMT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -124,19 +125,6 @@ def lead_client(app):
     response = client.post("/login", data={"email": LEAD_EMAIL, "password": PASSWORD})
     assert response.status_code == 302, response.status_code
     return client
-
-
-def lead_pages(app) -> list[str]:
-    from tests.access_table import ACCESS_TABLE
-
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if not rule.arguments
-        and "GET" in rule.methods
-        and "lead" in ACCESS_TABLE.get(rule.endpoint, set())
-        and not rule.rule.endswith(".pdf")
-    )
 
 
 # ---------------------------------------------------------------- staff pages
@@ -341,7 +329,7 @@ def report(times: dict, counts: dict, backends: list[str], pages: list[str], pup
         SECTION_START,
         "## Staff pages and a pupil's bytes (`benchmarks/pages.py`)",
         "",
-        f"Measured {now} on {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Measured {now} on {machine()}, "
         f"load average {load:.1f} at the end (the machine is shared). Schools of "
         f"{', '.join(map(str, SIZES))} classes (the demo school, grown). Warm medians in ms "
         "through the app in-process (Flask's test client), shuffled rounds; statements per "
@@ -440,18 +428,6 @@ def draw_plot(times: dict, backends: list[str], pages: list[str]) -> str | None:
     return "pages.png"
 
 
-def write_results(section: str) -> Path:
-    path = Path(__file__).resolve().parent / "RESULTS.md"
-    text = path.read_text()
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    return path
-
-
 def each_response(pupil: dict) -> str:
     """One line per response: where it went, and what it cost."""
     lines = ["visit | step | status | bytes | encoding | cached | path"]
@@ -547,6 +523,8 @@ def main() -> None:
                     app.logger.setLevel(logging.WARNING)
                     schools[(backend, size)] = (app, lead_client(app))
                     print(f"seeded {backend} {size} classes", file=sys.stderr)
+            from tests.sized_school import lead_pages
+
             pages = lead_pages(schools[("sqlite", SMALL)][0])
             counts = {
                 (*key, page): statements(app, client, page)
@@ -569,7 +547,8 @@ def main() -> None:
             section = report(times, counts, backends, pages, pupil, plot)
             print(section)
             if not args.quick:
-                print(f"written to {write_results(section)}", file=sys.stderr)
+                written = write_section(section, SECTION_START, SECTION_END)
+                print(f"written to {written}", file=sys.stderr)
         finally:
             for backend in backends:
                 for size in SIZES:

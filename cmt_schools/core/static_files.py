@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
@@ -151,17 +152,19 @@ def _same_for_everyone(response: Response) -> Response:
     return response
 
 
-def safe_to_compress() -> bool:
+def safe_to_compress(signed_in: Callable[[], bool]) -> bool:
     """Static files, and pages for someone not signed in (see the module's note).
 
-    Read from the session, not by loading the user: this runs on error pages too, when the
-    database may be what failed."""
+    `signed_in` must read the session, not load the user: this runs on error pages too,
+    when the database may be what failed."""
     if request.endpoint == "static":
         return True
-    return "_user_id" not in session
+    return not signed_in()
 
 
-def init_static_files(app: Flask) -> None:
+def init_static_files(app: Flask, *, signed_in: Callable[[], bool]) -> None:
+    """`signed_in`: whether the request's session is signed in. Given by create_app
+    (accounts.sessions.has_signed_in_user): core may not import a feature."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config["COMPRESS_REGISTER"] = False  # compressed only where safe_to_compress()
@@ -170,7 +173,7 @@ def init_static_files(app: Flask) -> None:
 
     @app.after_request
     def compress_where_safe(response: Response) -> Response:
-        return compress.after_request(response) if safe_to_compress() else response
+        return compress.after_request(response) if safe_to_compress(signed_in) else response
 
     # Registered after Flask-Compress's hook, so it runs before it (Flask runs them last
     # first): the file is read whole by the time Flask-Compress sees it.
