@@ -171,7 +171,7 @@ def test_a_download_not_ready_shows_progress_then_the_file_rendered_once(
     assert client.get("/reports/term-summary.pdf").status_code == 202
     assert len(queue.huey.pending()) == 1, "one render per file, however often it is asked"
     assert time.perf_counter() - started < 5  # no request rendered anything
-    assert stored_keys("summary") == set()
+    assert stored_keys("summary-pdf") == set()
 
     assert run_queued(queue) == 1
     ready = client.get("/reports/term-summary.pdf?wait=1")
@@ -186,7 +186,7 @@ def test_a_download_not_ready_shows_progress_then_the_file_rendered_once(
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert 'filename="term-summary-this-term.pdf"' in pdf.headers["Content-Disposition"]
     assert "This term" in pdf_text(pdf.data) and school.name in pdf_text(pdf.data)
-    assert len(stored_keys("summary")) == 1
+    assert len(stored_keys("summary-pdf")) == 1
     assert downloads_logged(school.id, "report.download") == 1
     assert queue.huey.pending_count() == 0
 
@@ -215,7 +215,7 @@ def test_with_no_worker_the_request_renders_the_file_itself(app, queue, school_w
     response = client.get("/reports/term-summary.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "no worker is running" in caplog.text
-    assert len(stored_keys("summary")) == 1  # kept: the next download is instant
+    assert len(stored_keys("summary-pdf")) == 1  # kept: the next download is instant
 
 
 def test_a_queue_that_cannot_be_reached_means_rendering_here(app, school_with_class, caplog):
@@ -295,7 +295,7 @@ def test_a_plan_change_queues_its_class_and_renders_its_packs_and_summary(
     school = db.session.get(School, school.id)
     with pytest.raises(Exception, match="no lessons scheduled"):
         term_pack_job(school, four_r)  # both lessons off: no term pack to make
-    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary")
+    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary-pdf")
 
 
 @BOTH_QUEUES
@@ -336,7 +336,7 @@ def test_a_recorded_delivery_queues_the_schools_summary(app, queue, school_with_
     )
     assert ("ahead", ("summary", school.id)) in queued(queue)
     run_queued(queue)
-    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary")
+    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary-pdf")
 
 
 @BOTH_QUEUES
@@ -350,7 +350,7 @@ def test_a_finalised_checkin_queues_the_schools_summary(app, queue, school_with_
     checkin_staff.close_checkin(checkin, now=now + timedelta(minutes=1), by=teacher)
     assert queued(queue) == [("ahead", ("summary", school.id))]
     run_queued(queue)
-    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary")
+    assert summary_job(school, _term(school), TODAY).key in stored_keys("summary-pdf")
 
 
 def test_pupils_answers_queue_nothing(app, queue, school_with_class):
@@ -460,7 +460,9 @@ def test_a_worker_renders_what_a_change_makes_due_once_and_downloads_find_it(
     wait_for(lambda: changed.key in stored_keys("pack"), "the new term pack not made", log_path)
     summary = summary_job(school, _term(school), TODAY)
     db.session.rollback()
-    wait_for(lambda: summary.key in stored_keys("summary"), "the summary was not made", log_path)
+    wait_for(
+        lambda: summary.key in stored_keys("summary-pdf"), "the summary was not made", log_path
+    )
     assert queue.worker_alive()
 
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Term summaries as render jobs: the PDF of a school's term, made by a worker.
+"""Term summaries as render jobs: the PDF and the CSV of a school's term, made by a worker.
 
 A summary's key must be known before the summary is: working the summary out is what takes
 the time. So the key is a hash of what the summary is made from, read cheaply: the school's
@@ -39,6 +39,9 @@ PRINT_TEMPLATE = "reports/term_summary_print.html"
 SUMMARY_LAYOUT_VERSION = "1"
 
 
+FORMATS = {"pdf": "the term summary", "csv": "the term summary's table"}
+
+
 @dataclass(frozen=True)
 class SummarySpec:
     school_id: int
@@ -46,18 +49,22 @@ class SummarySpec:
     today: date
 
 
-def summary_job(school: School, term: Term, today: date) -> RenderJob:
+def summary_job(school: School, term: Term, today: date, file_format: str = "pdf") -> RenderJob:
+    """The summary as a PDF ("pdf") or as its tidy table ("csv"): one key each."""
+    key = summary_key(school, term, today)
+    if file_format != "pdf":
+        key = hashlib.sha256(f"{key}:{file_format}".encode()).hexdigest()
     return RenderJob(
-        kind="summary",
-        key=summary_key(school, term, today),
+        kind=f"summary-{file_format}",
+        key=key,
         school_id=school.id,
         spec=SummarySpec(school.id, term.id, today),
-        what=f"the term summary for {' '.join(term.name.split())}",
+        what=f"{FORMATS[file_format]} for {' '.join(term.name.split())}",
     )
 
 
-def summary_filename(term: Term) -> str:
-    return f"term-summary-{exports.safe_filename(term.name, f'term-{term.id}')}.pdf"
+def summary_filename(term: Term, file_format: str = "pdf") -> str:
+    return f"term-summary-{exports.safe_filename(term.name, f'term-{term.id}')}.{file_format}"
 
 
 def summary_key(school: School, term: Term, today: date) -> str:
@@ -108,14 +115,23 @@ def layout_version() -> str:
     return _layout_version["hash"]
 
 
-@renderer("summary")
-def render(spec: SummarySpec) -> bytes:
+def _summary(spec: SummarySpec):
     school = db.session.get(School, spec.school_id)
     term = db.session.get(Term, spec.term_id)
     if school is None or term is None or term.school_id != school.id:
         raise LookupError("the school or its term is gone")
-    summary = summarise_term(school, term, today=spec.today)
+    return summarise_term(school, term, today=spec.today)
+
+
+@renderer("summary-pdf")
+def render(spec: SummarySpec) -> bytes:
+    summary = _summary(spec)
     return render_pdf(render_template(PRINT_TEMPLATE, **summary_context(summary)))
+
+
+@renderer("summary-csv")
+def render_csv(spec: SummarySpec) -> bytes:
+    return exports.to_csv(_summary(spec))
 
 
 @plans_ahead("summary")
@@ -131,7 +147,8 @@ def current_summary(school_id: int) -> Iterator[RenderJob]:
     ).all()
     term = queries.default_term(list(terms), today)
     if term is not None:
-        yield summary_job(school, term, today)
+        yield summary_job(school, term, today, "pdf")
+        yield summary_job(school, term, today, "csv")
 
 
 @plans_ahead("school")

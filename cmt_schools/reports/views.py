@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..checkins.services import finalise_due_checkins
@@ -14,7 +14,7 @@ from ..core.dates import staff_today
 from ..core.navigation import add_nav_item
 from ..renders.downloads import send_rendered
 from ..scheduling.services import terms_of
-from . import exports, services
+from . import services
 from .ahead import summary_filename, summary_job
 from .audit import record_term_download
 from .context import summary_context
@@ -99,14 +99,6 @@ def _chosen_term(terms):
     return term
 
 
-def _summary_or_404():
-    terms = terms_of(current_user.school_id, newest_first=True)
-    term = _chosen_term(terms)
-    if term is None:
-        abort(404)
-    return _summarise(term)
-
-
 def _summarise(term) -> services.TermSummary:
     # Check-ins past their closing time get their release first, so the summary counts them.
     finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
@@ -128,35 +120,33 @@ def term_summary():
 @bp.route("/term-summary.pdf")
 @allow(LEAD)
 def term_summary_pdf():
-    terms = terms_of(current_user.school_id, newest_first=True)
-    term = _chosen_term(terms)
-    if term is None:
-        abort(404)
-    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
-    job = summary_job(current_user.school, term, staff_today())
-    user = current_user._get_current_object()
-    return send_rendered(
-        job,
-        filename=summary_filename(term),
-        mimetype="application/pdf",
-        on_sent=lambda: record_term_download(user, current_user.school_id, term, "pdf"),
-        back=("Back to the term summary", url_for("reports.term_summary", term=term.id)),
-    )
+    return _summary_file("pdf", "application/pdf")
 
 
 @bp.route("/term-summary.csv")
 @allow(LEAD)
 def term_summary_csv():
-    summary = _summary_or_404()
-    data = exports.to_csv(summary)
-    services.record_download(current_user, summary, "csv")
-    return _download(data, "text/csv; charset=utf-8", exports.download_name(summary, "csv"))
+    return _summary_file("csv", "text/csv; charset=utf-8")
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _summary_file(file_format: str, mimetype: str):
+    """The term's summary file from the store, or a page that waits for it (renders/)."""
+    terms = terms_of(current_user.school_id, newest_first=True)
+    term = _chosen_term(terms)
+    if term is None:
+        abort(404)
+    # Check-ins past their closing time get their release first, so the summary counts them.
+    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
+    job = summary_job(current_user.school, term, staff_today(), file_format)
+    user = current_user._get_current_object()
+    school_id = current_user.school_id
+    return send_rendered(
+        job,
+        filename=summary_filename(term, file_format),
+        mimetype=mimetype,
+        on_sent=lambda: record_term_download(user, school_id, term, file_format),
+        back=("Back to the term summary", url_for("reports.term_summary", term=term.id)),
+    )
 
 
 @bp.route("/audit-log")
