@@ -78,6 +78,9 @@ class Defaults:
     # burst of changes, such as a plan laid out, then makes one round of renders).
     RENDER_AHEAD = True
     RENDER_AHEAD_DELAY_SECONDS = 5.0
+    # The worker renders every school's files for the coming week when it starts (after a
+    # deployment that changed a lesson, they are new files).
+    RENDER_WARM_ON_START = True
     RENDER_STORE_MAX_BYTES = 512 * 1024 * 1024
     RENDER_STORE_MAX_FILES = 2000
 

@@ -1,9 +1,10 @@
 """Sending a rendered file, or a page that waits for it without holding a web worker.
 
 The first request for a file that is not ready queues its render and answers at once with
-a progress page (202) that asks again every few seconds with `?wait=1`: a plain refresh,
-so it works without JavaScript. When the file is there, that page becomes "ready" and
-points the browser at the file itself, which then downloads; the page stays, saying so.
+a progress page (202) that asks again every few seconds with `?wait=1`: by a script that
+does not reload the page (static/js/render-progress.js: a screen reader is not sent back to
+the top each time), or without JavaScript by a plain refresh. When the file is there, the
+page says so and the browser fetches the file itself, which downloads; the page stays.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def send_rendered(
             failed=failed,
             back=back,
             refresh_url=None if failed else _url_with(wait="1"),
+            file_url=_url_with(),
             refresh_seconds=REFRESH_SECONDS,
         )
         response = Response(page, status=503 if failed else 202)

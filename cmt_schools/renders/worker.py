@@ -37,8 +37,9 @@ def run_worker(app: Flask, threads: int) -> None:
         huey_logger.addHandler(default_handler)
     stop = threading.Event()
     queue.start_heartbeat(stop)
-    with app.app_context():
-        queue.schedule_ahead(daily_scopes())
+    if app.config["RENDER_WARM_ON_START"]:
+        with app.app_context():
+            queue.schedule_ahead(daily_scopes())
     consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True)
     logger.info("renders: worker started with %d threads on %s", threads, queue.status()["queue"])
     try:
