@@ -58,8 +58,22 @@ def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_le
     assert "6N: Lesson 1: What compassion is" in text
     assert f"/classes/{c.id}#lesson-" in text
     # The other teacher's dashboard does not show it.
-    other = login(app, other).get("/dashboard").get_data(as_text=True)
-    assert "6N: Lesson 1" not in other and "Add your first class" in other
+    others = login(app, other).get("/dashboard").get_data(as_text=True)
+    assert "6N: Lesson 1" not in others and "Add your first class" in others
+    assert "Schedule the programme for" not in text  # 6N has its lesson
+    # A class with no lesson planned yet is pointed out to its own teacher only.
+    services.create_class(
+        school, name="6Q", year_group=6, band_override=None, teacher_id=other.id, user=lead
+    )
+    other_page = login(app, other).get("/dashboard").get_data(as_text=True)
+    assert "Schedule the programme for 6Q" in other_page
+    assert "Schedule the programme for 6Q" not in login(app, teacher).get("/dashboard").get_data(
+        as_text=True
+    )
+    # The lead sees the school's lessons, each with its class's teacher.
+    whole_school = login(app, lead).get("/dashboard").get_data(as_text=True)
+    assert "6N: Lesson 1: What compassion is" in whole_school
+    assert f"({teacher.name})" in whole_school and "Schedule the programme for" not in whole_school
 
 
 def test_class_page_shows_the_plan_and_a_month_grid_with_closures(app, scheduled_school):

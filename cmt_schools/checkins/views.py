@@ -127,7 +127,7 @@ def index():
 @bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
 @allow(*STAFF)
 def open_checkin():
-    classes = classes_for(current_user, with_plan=False)  # names only
+    classes = classes_for(current_user, with_teacher=False)  # names only
     form = OpenCheckInForm()
     form.class_id.choices = choices(
         (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes

@@ -37,6 +37,7 @@ from .changes import (
 )
 from .classes import (
     classes_for,
+    classes_taught_by,
     create_class,
     curriculum_lessons,
     describe_occurrence,
@@ -45,6 +46,7 @@ from .classes import (
     set_class_archived,
     staff_choices,
     update_class,
+    without_lessons,
 )
 from .common import (
     ACTIVE_STATUSES,
@@ -93,7 +95,14 @@ from .planning import (
     school_class_school,
     weekday_list,
 )
-from .progress import ClassProgress, PlanRow, class_progress, plan_rows, programme_progress
+from .progress import (
+    ClassProgress,
+    PlanRow,
+    class_progress,
+    classes_progress,
+    plan_rows,
+    programme_progress,
+)
 from .school_year import (
     SuggestedYear,
     coming_school_year,
@@ -138,6 +147,8 @@ __all__ = [
     "class_ics",
     "class_progress",
     "classes_for",
+    "classes_progress",
+    "classes_taught_by",
     "closures_of",
     "coming_school_year",
     "create_class",
@@ -183,4 +194,5 @@ __all__ = [
     "user_for_feed_token",
     "week_window",
     "weekday_list",
+    "without_lessons",
 ]

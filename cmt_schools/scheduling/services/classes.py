@@ -13,16 +13,17 @@ from ...curriculum.loader import load_curriculum
 from ...curriculum.schema import Lesson
 from ...database import begin_write
 from ...extensions import db
-from ..models import YEAR_GROUPS, SchoolClass, band_for_year
+from ..models import YEAR_GROUPS, LessonOccurrence, SchoolClass, band_for_year
 from .common import BANDS, MAX_NAME, _check_name
 
 
-# Pages that list classes read each one's lessons and teacher: load them in one statement
-# each for all the classes, not one per class (selectinload's IN over the class ids).
-# Built when asked for: building it configures the mappers, which must wait until every
-# feature's models are imported (a user's trust is in a later feature).
-def plan_loading() -> tuple:
-    return (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
+# Pages that list classes with their teachers load the teachers in one statement for all
+# the classes, not one per class (selectinload's IN over the teacher ids). Their lessons
+# they read as plain rows (progress.classes_progress). Built when asked for: building it
+# configures the mappers, which must wait until every feature's models are imported (a
+# user's trust is in a later feature).
+def teacher_loading() -> tuple:
+    return (selectinload(SchoolClass.teacher),)
 
 
 def curriculum_lessons(band: str) -> tuple[Lesson, ...]:
@@ -210,18 +211,49 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
     db.session.commit()
 
 
-def classes_for(user: User, *, archived: bool = False, with_plan: bool = True) -> list[SchoolClass]:
+def classes_for(
+    user: User, *, archived: bool = False, with_teacher: bool = True
+) -> list[SchoolClass]:
     """A teacher's own classes; every class of the school for a lead, each with its
-    lessons and teacher loaded alongside (two more statements, whatever the count) unless
-    `with_plan` is false (a list of names needs neither)."""
+    teacher loaded alongside (one more statement, whatever the count) unless
+    `with_teacher` is false (a list of names needs none)."""
     statement = select(SchoolClass).where(
         SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
     )
-    if with_plan:
-        statement = statement.options(*plan_loading())
+    if with_teacher:
+        statement = statement.options(*teacher_loading())
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+def classes_taught_by(user: User) -> list[SchoolClass]:
+    """The active classes `user` teaches themself (a lead's own too, not the school's)."""
+    return list(
+        db.session.scalars(
+            select(SchoolClass)
+            .where(
+                SchoolClass.school_id == user.school_id,
+                SchoolClass.teacher_id == user.id,
+                SchoolClass.archived.is_(False),
+            )
+            .order_by(SchoolClass.year_group, SchoolClass.name)
+        )
+    )
+
+
+def without_lessons(classes: list[SchoolClass]) -> list[SchoolClass]:
+    """Those of `classes` with no lesson in their plan yet, in one statement."""
+    if not classes:
+        return []
+    planned = set(
+        db.session.scalars(
+            select(LessonOccurrence.class_id)
+            .where(LessonOccurrence.class_id.in_([c.id for c in classes]))
+            .distinct()
+        )
+    )
+    return [c for c in classes if c.id not in planned]
 
 
 def describe_occurrence(occurrence) -> str:

@@ -26,10 +26,9 @@ def classes():
     user = _user()
     calendar = services.load_calendar(user.school)
     today = staff_today()
-    active = services.classes_for(user)
     return render_template(
         "scheduling/classes.html",
-        classes=[services.class_progress(c, calendar, today=today) for c in active],
+        classes=services.classes_progress(services.classes_for(user), calendar, today=today),
         archived=services.classes_for(user, archived=True),
     )
 
