@@ -39,6 +39,15 @@ def plan_rows(school_class: SchoolClass, calendar: SchoolCalendar) -> list[PlanR
     return rows
 
 
+# The tag's class for each state (the progress_tag macro).
+STATE_CSS = {
+    "Not scheduled": "state-none",
+    "Behind": "state-behind",
+    "Finished": "state-done",
+    "On track": "state-ok",
+}
+
+
 class PlanEntry(Protocol):
     """What progress reads of a lesson of the plan: a LessonOccurrence, or a plain row of
     the same columns (the pages that list every class read rows, not entities)."""
@@ -68,6 +77,10 @@ class ClassProgress:
         if self.upcoming == 0:
             return "Finished"
         return "On track"
+
+    @property
+    def state_css(self) -> str:
+        return STATE_CSS[self.state]
 
     @property
     def percent_delivered(self) -> int:
