@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Protocol
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Date, Select, bindparam, case, func, select
 
 from ...accounts.models import School
 from ...curriculum.schema import Lesson
@@ -114,6 +115,38 @@ def class_progress(
     )
 
 
+@cache
+def _progress_statements() -> tuple[Select, Select]:
+    """classes_progress's two statements, built once: building them (the CASE sums, the
+    ids coerced one by one) cost more than running them on a small school. Their values
+    are `class_ids` and `today`. Built when first asked for, once the mappers are ready."""
+    of_classes = LessonOccurrence.class_id.in_(bindparam("class_ids", expanding=True))
+    status, day = LessonOccurrence.status, LessonOccurrence.scheduled_on
+    today = bindparam("today", type_=Date)
+
+    def how_many(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    counted = (
+        select(
+            LessonOccurrence.class_id,
+            how_many(status != "cancelled").label("planned"),
+            how_many(status == "delivered").label("delivered"),
+            how_many(status == "skipped").label("skipped"),
+            how_many((status == "scheduled") & (day < today)).label("overdue"),
+        )
+        .where(of_classes)
+        .group_by(LessonOccurrence.class_id)
+    )
+    to_come = (
+        select(LessonOccurrence.class_id, status, day, LessonOccurrence.lesson_key)
+        .where(of_classes, status == "scheduled", day >= today)
+        # the plan's order among lessons on one day, as class_progress's stable sort keeps
+        .order_by(LessonOccurrence.class_id, day, LessonOccurrence.position)
+    )
+    return counted, to_come
+
+
 def classes_progress(
     classes: Iterable[SchoolClass], calendar: SchoolCalendar, *, today: date
 ) -> list[ClassProgress]:
@@ -125,37 +158,11 @@ def classes_progress(
     classes = list(classes)
     if not classes:
         return []
-    # One expanding parameter for the ids: `in_(list)` coerces each id into its own
-    # bound value while building the statement, about 10 us a class.
-    of_classes = LessonOccurrence.class_id.in_(
-        bindparam("class_ids", [c.id for c in classes], expanding=True)
-    )
-    status, day = LessonOccurrence.status, LessonOccurrence.scheduled_on
-
-    def how_many(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    counts = {
-        row.class_id: row
-        for row in db.session.execute(
-            select(
-                LessonOccurrence.class_id,
-                how_many(status != "cancelled").label("planned"),
-                how_many(status == "delivered").label("delivered"),
-                how_many(status == "skipped").label("skipped"),
-                how_many((status == "scheduled") & (day < today)).label("overdue"),
-            )
-            .where(of_classes)
-            .group_by(LessonOccurrence.class_id)
-        )
-    }
+    counted, to_come_statement = _progress_statements()
+    values = {"class_ids": [c.id for c in classes], "today": today}
+    counts = {row.class_id: row for row in db.session.execute(counted, values)}
     upcoming: dict[int, list[PlanEntry]] = defaultdict(list)
-    for row in db.session.execute(
-        select(LessonOccurrence.class_id, status, day, LessonOccurrence.lesson_key)
-        .where(of_classes, status == "scheduled", day >= today)
-        # the plan's order among lessons on one day, as class_progress's stable sort keeps
-        .order_by(LessonOccurrence.class_id, day, LessonOccurrence.position)
-    ):
+    for row in db.session.execute(to_come_statement, values):
         upcoming[row.class_id].append(row)
     progress = []
     for school_class in classes:
