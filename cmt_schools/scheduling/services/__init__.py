@@ -36,6 +36,7 @@ from .changes import (
     set_occurrence_status,
 )
 from .classes import (
+    ListedClass,
     classes_for,
     classes_taught_by,
     create_class,
@@ -43,6 +44,7 @@ from .classes import (
     describe_occurrence,
     lesson_for,
     lesson_label,
+    listed_classes,
     set_class_archived,
     staff_choices,
     update_class,
@@ -129,6 +131,7 @@ __all__ = [
     "ClassProgress",
     "DashboardDay",
     "DashboardWeek",
+    "ListedClass",
     "MonthGrid",
     "NeedsConfirmation",
     "Period",
@@ -165,6 +168,7 @@ __all__ = [
     "lesson_label",
     "lessons_a_week",
     "lessons_between",
+    "listed_classes",
     "load_calendar",
     "month_grid",
     "months_between",

@@ -16,7 +16,7 @@ from ...curriculum.schema import Lesson
 from ...extensions import db
 from ..models import LessonOccurrence, SchoolClass
 from .calendar import SchoolCalendar, load_calendar
-from .classes import lesson_for, lesson_label, teacher_loading
+from .classes import ListedClass, lesson_for, lesson_label, listed_classes
 
 
 @dataclass
@@ -60,7 +60,7 @@ class PlanEntry(Protocol):
 
 @dataclass
 class ClassProgress:
-    school_class: SchoolClass
+    school_class: SchoolClass | ListedClass
     planned: int  # every lesson in the plan that is not cancelled
     delivered: int
     skipped: int
@@ -148,7 +148,7 @@ def _progress_statements() -> tuple[Select, Select]:
 
 
 def classes_progress(
-    classes: Iterable[SchoolClass], calendar: SchoolCalendar, *, today: date
+    classes: Iterable[SchoolClass | ListedClass], calendar: SchoolCalendar, *, today: date
 ) -> list[ClassProgress]:
     """Each class's progress, as `class_progress` counts it, in two statements for all the
     classes: the counts summed by the database, and only the lessons still to come read,
@@ -185,11 +185,4 @@ def classes_progress(
 
 def programme_progress(school: School, *, today: date) -> list[ClassProgress]:
     """Every active class of the school and how far it has come through the programme."""
-    calendar = load_calendar(school)
-    classes = db.session.scalars(
-        select(SchoolClass)
-        .where(SchoolClass.school_id == school.id, SchoolClass.archived.is_(False))
-        .options(*teacher_loading())
-        .order_by(SchoolClass.year_group, SchoolClass.name)
-    )
-    return classes_progress(classes, calendar, today=today)
+    return classes_progress(listed_classes(school.id), load_calendar(school), today=today)
