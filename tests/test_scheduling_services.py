@@ -502,9 +502,8 @@ def test_programme_progress_counts_delivered_scheduled_and_behind(scheduled_scho
 def test_the_list_of_classes_counts_each_class_as_its_own_page_does(scheduled_school):
     """The pages listing every class read plain rows and count lessons in the database
     (listed_classes, classes_progress); a class's own page counts its loaded lessons
-    (class_progress): they must agree, for a
-    lesson taught, skipped, cancelled, overdue, on a closure and to come, and for a class
-    with no plan."""
+    (class_progress): they must agree, for a lesson taught, skipped, cancelled, overdue, on
+    a closure and to come, and for a class with no plan."""
     s = scheduled_school
     c = s.reload()
     begin_write()
