@@ -49,6 +49,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -191,11 +192,12 @@ def database_cpu_seconds() -> float:
     return _processes_cpu_seconds(lambda _pid, _parent, name: name == "postgres")
 
 
-def run_phase(name: str, jobs: list, client: Client, threads: int) -> Phase:
+def measured_phase(name: str, jobs: list, run: Callable[[float], list]) -> Phase:
+    """Times `run` (given the moment it starts; it returns each job's (latency, ok)) and the
+    CPU the server and the database spend meanwhile."""
     cpu, database_cpu = server_cpu_seconds(), database_cpu_seconds()
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        outcomes = list(pool.map(lambda job: timed(client, *job), jobs))
+    outcomes = run(started)
     seconds = time.perf_counter() - started
     return Phase(
         name,
@@ -208,32 +210,33 @@ def run_phase(name: str, jobs: list, client: Client, threads: int) -> Phase:
     )
 
 
+def run_phase(name: str, jobs: list, client: Client, threads: int) -> Phase:
+    def all_at_once(_started: float) -> list:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(lambda job: timed(client, *job), jobs))
+
+    return measured_phase(name, jobs, all_at_once)
+
+
 def run_paced(name: str, jobs: list, client: Client, seconds: float) -> Phase:
     """Each job starts at its own moment, evenly spread over `seconds`, each on a new
     connection as every pupil's device makes its own."""
     interval = seconds / len(jobs)
-    outcomes: list = [None] * len(jobs)
-    cpu, database_cpu = server_cpu_seconds(), database_cpu_seconds()
-    started = time.perf_counter()
 
-    def at(index: int) -> None:
-        delay = started + index * interval - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        outcomes[index] = timed(client, *jobs[index])
+    def spread(started: float) -> list:
+        outcomes: list = [None] * len(jobs)
 
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        list(pool.map(at, range(len(jobs))))
-    total = time.perf_counter() - started
-    return Phase(
-        name,
-        len(jobs),
-        total,
-        [o[0] for o in outcomes],
-        sum(not o[1] for o in outcomes),
-        server_cpu_seconds() - cpu,
-        database_cpu_seconds() - database_cpu,
-    )
+        def at(index: int) -> None:
+            delay = started + index * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            outcomes[index] = timed(client, *jobs[index])
+
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            list(pool.map(at, range(len(jobs))))
+        return outcomes
+
+    return measured_phase(name, jobs, spread)
 
 
 def prepare_database(
@@ -528,33 +531,27 @@ def main() -> None:
     postgres_server = os.environ.get("CMT_BENCH_DATABASE_URL") or os.environ.get(
         "CMT_TEST_DATABASE_URL"
     )
+
+    def bench_on(backend: str, url: str) -> None:
+        results[backend], ratios[backend] = bench(
+            backend,
+            url,
+            args.workers,
+            args.server_threads,
+            args.threads,
+            args.quick,
+            args.rounds,
+            args.per_round,
+        )
+
     for backend in backends:
         if backend == "sqlite":
             folder = Path(tempfile.mkdtemp(prefix="cmt-bench-db-"))
-            url = f"sqlite:///{folder / 'bench.sqlite3'}"
-            results[backend], ratios[backend] = bench(
-                backend,
-                url,
-                args.workers,
-                args.server_threads,
-                args.threads,
-                args.quick,
-                args.rounds,
-                args.per_round,
-            )
+            bench_on(backend, f"sqlite:///{folder / 'bench.sqlite3'}")
         elif postgres_server:
             url, drop = fresh_postgres(postgres_server)
             try:
-                results[backend], ratios[backend] = bench(
-                    backend,
-                    url,
-                    args.workers,
-                    args.server_threads,
-                    args.threads,
-                    args.quick,
-                    args.rounds,
-                    args.per_round,
-                )
+                bench_on(backend, url)
             finally:
                 drop()
         else:

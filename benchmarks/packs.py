@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -36,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.results import machine, write_section  # noqa: E402 - needs ROOT on the path
 
 CHROMIUM = os.environ.get("CMT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -378,21 +378,10 @@ def memory_in_subprocess(mode: str) -> dict:
 # ---------------------------------------------------------------- reporting
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def machine_and_renderer() -> str:
     import weasyprint
 
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"WeasyPrint {weasyprint.__version__}"
-    )
+    return f"{machine()}, WeasyPrint {weasyprint.__version__}"
 
 
 def startup_phrase(chrome_term: dict) -> str:
@@ -515,22 +504,6 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str) -> Path:
-    path = Path(__file__).resolve().parent / "RESULTS.md"
-    text = (
-        path.read_text()
-        if path.exists()
-        else "# Benchmark results\n\nEach feature keeps its own section, written by its script.\n\n"
-    )
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions; no RESULTS.md")
@@ -556,10 +529,10 @@ def main() -> None:
     memory = memory_in_subprocess("rss")
     traced = memory_in_subprocess("tracemalloc")
     loads = (load_before, os.getloadavg()[0])
-    section = report(weasy, chrome, floor, memory, traced, loads, machine())
+    section = report(weasy, chrome, floor, memory, traced, loads, machine_and_renderer())
     print(section)
     if not args.quick:
-        print(f"written to {write_results(section)}")
+        print(f"written to {write_section(section, SECTION_START, SECTION_END)}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ pupil's check-in costs in Chromium, on a first visit and a second.
     .venv/bin/python benchmarks/pages.py --postgresql    # also PostgreSQL (or set
                                                          # CMT_TEST_DATABASE_URL)
     .venv/bin/python benchmarks/pages.py --quick         # fewer rounds, RESULTS.md untouched
+    .venv/bin/python benchmarks/pages.py --pupil-only    # only the pupil's bytes, each
+                                                         # response listed; replaces only the
+                                                         # pupil's table in RESULTS.md
+                                                         # (with --quick: untouched)
 
 Schools: the demo school (8 classes: lessons laid out and taught, check-ins released)
 grown to 30 and 60 classes by tests/sized_school.py. Every lead page without parameters
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import re
 import secrets
@@ -40,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import machine, write_section  # noqa: E402 - needs ROOT on the path
+
 CHROMIUM = os.environ.get("CMT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TODAY = date(2026, 11, 20)
@@ -47,6 +52,7 @@ SIZES = (8, 30, 60)
 SMALL, LARGE = 8, 60
 SECTION_START = "<!-- pages:start -->"
 SECTION_END = "<!-- pages:end -->"
+PUPIL_HEADING = "### A pupil's check-in in Chromium"
 GOAL_RATIO = 1.5
 GOAL_FIRST_VISIT, GOAL_SECOND_PAGE = 12 * 1024, 5 * 1024
 
@@ -119,19 +125,6 @@ def lead_client(app):
     response = client.post("/login", data={"email": LEAD_EMAIL, "password": PASSWORD})
     assert response.status_code == 302, response.status_code
     return client
-
-
-def lead_pages(app) -> list[str]:
-    from tests.access_table import ACCESS_TABLE
-
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if not rule.arguments
-        and "GET" in rule.methods
-        and "lead" in ACCESS_TABLE.get(rule.endpoint, set())
-        and not rule.rule.endswith(".pdf")
-    )
 
 
 # ---------------------------------------------------------------- staff pages
@@ -336,7 +329,7 @@ def report(times: dict, counts: dict, backends: list[str], pages: list[str], pup
         SECTION_START,
         "## Staff pages and a pupil's bytes (`benchmarks/pages.py`)",
         "",
-        f"Measured {now} on {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Measured {now} on {machine()}, "
         f"load average {load:.1f} at the end (the machine is shared). Schools of "
         f"{', '.join(map(str, SIZES))} classes (the demo school, grown). Warm medians in ms "
         "through the app in-process (Flask's test client), shuffled rounds; statements per "
@@ -384,7 +377,7 @@ def report(times: dict, counts: dict, backends: list[str], pages: list[str], pup
 
 def pupil_report(pupil: dict) -> list[str]:
     lines = [
-        f"### A pupil's check-in in Chromium {pupil['chromium']}",
+        f"{PUPIL_HEADING} {pupil['chromium']}",
         "",
         "Bytes on the wire (headers included) per step; the second visit is the same browser "
         "joining the class's next check-in, the first one closed.",
@@ -435,16 +428,60 @@ def draw_plot(times: dict, backends: list[str], pages: list[str]) -> str | None:
     return "pages.png"
 
 
-def write_results(section: str) -> Path:
+def each_response(pupil: dict) -> str:
+    """One line per response: where it went, and what it cost."""
+    lines = ["visit | step | status | bytes | encoding | cached | path"]
+    for visit in ("first", "second"):
+        for step, requests in pupil[visit].items():
+            for r in requests:
+                path = re.sub(r"^https?://[^/]+", "", r.get("url", ""))
+                lines.append(
+                    f"{visit} | {step} | {r.get('status', '')} | {r.get('bytes', 0)} | "
+                    f"{r.get('encoding') or 'none'} | {'yes' if r.get('cached') else 'no'} | "
+                    f"{path}"
+                )
+    return "\n".join(lines)
+
+
+def write_pupil_results(lines: list[str]) -> Path:
+    """Replace the pupil's table inside the pages section, leaving the staff tables."""
     path = Path(__file__).resolve().parent / "RESULTS.md"
     text = path.read_text()
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    start, end = text.index(SECTION_START), text.index(SECTION_END)
+    at = text.index(PUPIL_HEADING, start, end)
+    path.write_text(text[:at] + "\n".join(lines) + "\n" + text[end:])
     return path
+
+
+def pupil_only(write: bool) -> None:
+    """The pupil's bytes alone: a minute's run instead of the staff pages' many."""
+    import logging
+
+    logging.disable(logging.INFO)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = Databases(folder, None).new(f"sqlite_{SMALL}")
+        seeded = sized_app(SMALL, url, folder / "seeded")
+        with seeded.app_context():
+            from cmt_schools.extensions import db
+
+            db.engine.dispose()
+        from cmt_schools import create_app
+
+        served = create_app(config(folder / "served", url))
+        served.logger.setLevel(logging.WARNING)
+        pupil = measure_pupil(served)
+    print(each_response(pupil), file=sys.stderr)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = pupil_report(pupil)
+    lines[1:1] = [
+        "",
+        f"Measured {now} by `pages.py --pupil-only` (the staff tables above are from the "
+        "last full run).",
+    ]
+    print("\n".join(lines))
+    if write:
+        print(f"written to {write_pupil_results(lines)}", file=sys.stderr)
 
 
 def main() -> None:
@@ -453,7 +490,16 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="PostgreSQL too")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--no-browser", action="store_true", help="skip the pupil's bytes")
+    parser.add_argument(
+        "--pupil-only",
+        action="store_true",
+        help="only the pupil's bytes (the 8-class school, SQLite), each response listed; "
+        "replaces only the pupil's table in RESULTS.md",
+    )
     args = parser.parse_args()
+    if args.pupil_only:
+        pupil_only(write=not args.quick)
+        return
     server_url = os.environ.get("CMT_TEST_DATABASE_URL")
     if args.postgresql and not server_url:
         server_url = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -477,6 +523,8 @@ def main() -> None:
                     app.logger.setLevel(logging.WARNING)
                     schools[(backend, size)] = (app, lead_client(app))
                     print(f"seeded {backend} {size} classes", file=sys.stderr)
+            from tests.sized_school import lead_pages
+
             pages = lead_pages(schools[("sqlite", SMALL)][0])
             counts = {
                 (*key, page): statements(app, client, page)
@@ -499,7 +547,8 @@ def main() -> None:
             section = report(times, counts, backends, pages, pupil, plot)
             print(section)
             if not args.quick:
-                print(f"written to {write_results(section)}", file=sys.stderr)
+                written = write_section(section, SECTION_START, SECTION_END)
+                print(f"written to {written}", file=sys.stderr)
         finally:
             for backend in backends:
                 for size in SIZES:

@@ -51,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from .accounts.sessions import init_sessions
+    from .accounts.sessions import has_signed_in_user, init_sessions
     from .core.access import init_access
     from .core.dates import init_dates
     from .core.errors import init_errors
@@ -66,7 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_sessions(app)  # session timeouts run before the access check
     init_access(app)
     init_headers(app)
-    init_static_files(app)  # versioned, long-cached static files; compressed responses
+    # Versioned, long-cached static files; compressed responses where no one is signed in.
+    init_static_files(app, signed_in=has_signed_in_user)
     init_errors(app)
     init_navigation(app)
     init_dates(app)

@@ -25,11 +25,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_class(teacher, *, name: str = "8B", year_group: int = 8, band_override=None):
-    """A class made directly (the scheduling pages are another feature's)."""
+def make_class(
+    teacher, *, name: str = "8B", year_group: int = 8, band_override=None, school_id=None
+):
+    """A class made directly (the scheduling pages are another feature's), in the teacher's
+    school unless `school_id` says another."""
     begin_write()
     school_class = SchoolClass(
-        school_id=teacher.school_id,
+        school_id=school_id or teacher.school_id,
         teacher_id=teacher.id,
         name=name,
         year_group=year_group,

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -418,6 +419,32 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@contextmanager
+def server_of_its_own(
+    folder: Path, prepare: Callable[[], None] | None = None, **start_options
+) -> Iterator[LiveServer]:
+    """A real server on an SQLite file of its own in `folder`, for a module's tests: the tables
+    made and `prepare` run (in an app context: a school, its staff) before it starts.
+
+    No app context stays pushed while it runs: other modules' tests may run in between.
+    `start_options` go to start_server (another app module, extra environment)."""
+    instance = folder / "instance"
+    url = f"sqlite:///{folder / 'live.sqlite3'}"
+    app = create_app(base_test_config(instance, url))
+    with app.app_context():
+        db.create_all()
+        if prepare is not None:
+            prepare()
+        db.session.remove()
+    server_url, process, log_path = start_server(instance, url, **start_options)
+    try:
+        yield LiveServer(server_url, app, process, log_path, instance)
+    finally:
+        stop_server(process)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from cmt_schools.reports import synthetic
 from cmt_schools.runner.models import Delivery, DeliveryStep
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass, Term
 
+from . import checkins_fixtures
 from .checkins_fixtures import exact_noise, record_no_noise
 
 AUTUMN = (date(2026, 9, 1), date(2026, 12, 18))
@@ -33,17 +34,13 @@ def make_term(school, name="Autumn 2026", first=AUTUMN[0], last=AUTUMN[1]) -> Te
 
 
 def make_class(school, teacher, name, year_group, band_override=None) -> SchoolClass:
-    begin_write()
-    school_class = SchoolClass(
-        school_id=school.id,
-        teacher_id=teacher.id,
+    return checkins_fixtures.make_class(
+        teacher,
         name=name,
         year_group=year_group,
         band_override=band_override,
+        school_id=school.id,
     )
-    db.session.add(school_class)
-    db.session.commit()
-    return school_class
 
 
 def write_checkin(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
+from cmt_schools.core.dates import school_today
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.services import Period, SchoolCalendar
 
@@ -42,22 +43,25 @@ class ScheduledSchool:
         db.session.refresh(self.school_class)
         return self.school_class
 
+    def other_teachers_class(self, name: str, year_group: int, *, weekday: int | None = None):
+        """A class of the other teacher, made by the lead; its programme laid out on
+        `weekday` (0 is Monday) from 7 September 2026 if given."""
+        school_class = services.create_class(
+            self.school,
+            name=name,
+            year_group=year_group,
+            band_override=None,
+            teacher_id=self.other_teacher.id,
+            user=self.lead,
+        )
+        if weekday is not None:
+            schedule_class(school_class, self.other_teacher, weekdays=(weekday,))
+        return school_class
+
 
 def add_calendar(school, lead) -> None:
-    services.add_term(
-        school,
-        name=AUTUMN_2026[0],
-        first_day=AUTUMN_2026[1],
-        last_day=AUTUMN_2026[2],
-        user=lead,
-    )
-    services.add_term(
-        school,
-        name=SPRING_2027[0],
-        first_day=SPRING_2027[1],
-        last_day=SPRING_2027[2],
-        user=lead,
-    )
+    for name, first_day, last_day in (AUTUMN_2026, SPRING_2027):
+        services.add_term(school, name=name, first_day=first_day, last_day=last_day, user=lead)
     services.add_closure(
         school,
         name=AUTUMN_HALF_TERM[0],
@@ -66,6 +70,40 @@ def add_calendar(school, lead) -> None:
         last_day=AUTUMN_HALF_TERM[3],
         user=lead,
     )
+
+
+def add_term_around_today(
+    school,
+    lead,
+    *,
+    days_before: int,
+    days_after: int,
+    name: str = "This term",
+    half_term_after: int | None = None,
+) -> tuple[date, date]:
+    """A term around the school's real today, for pages that show "this week and next": from
+    `days_before` days before this week's Monday to `days_after` days after it, with a
+    half-term of Monday to Friday `half_term_after` days after that Monday if given.
+    Returns today and this week's Monday."""
+    today = school_today(school)
+    monday = today - timedelta(days=today.weekday())
+    services.add_term(
+        school,
+        name=name,
+        first_day=monday - timedelta(days=days_before),
+        last_day=monday + timedelta(days=days_after),
+        user=lead,
+    )
+    if half_term_after is not None:
+        services.add_closure(
+            school,
+            name="Half-term",
+            kind="half_term",
+            first_day=monday + timedelta(days=half_term_after),
+            last_day=monday + timedelta(days=half_term_after + 4),
+            user=lead,
+        )
+    return today, monday
 
 
 def schedule_class(

@@ -25,6 +25,21 @@ PASSWORD = "a calm green kettle"
 LEAD_EMAIL = "lead@oakfield.example"
 
 
+def lead_pages(app) -> list[str]:
+    """The pages a lead opens without parameters (the PDFs aside: their statements are the
+    summary's, and their render takes seconds): the pages whose statements are counted."""
+    from tests.access_table import ACCESS_TABLE
+
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if not rule.arguments
+        and "GET" in rule.methods
+        and "lead" in ACCESS_TABLE.get(rule.endpoint, set())
+        and not rule.rule.endswith(".pdf")
+    )
+
+
 def active_classes(school_id: int) -> int:
     return db.session.query(SchoolClass).filter_by(school_id=school_id, archived=False).count()
 

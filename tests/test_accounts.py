@@ -14,6 +14,7 @@ from cmt_schools import create_app
 from cmt_schools.accounts import services
 from cmt_schools.accounts.models import AccountToken, School, User
 from cmt_schools.accounts.passwords import hash_password
+from cmt_schools.accounts.sessions import has_signed_in_user
 from cmt_schools.audit.models import AuditEvent
 from cmt_schools.extensions import db
 
@@ -97,6 +98,26 @@ def test_logout_replay_is_refused(client, auth, make_teacher):
     client.set_cookie("cmt_session", stolen, domain="localhost")
     response = client.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _signed_in(app, client) -> bool:
+    """has_signed_in_user() in a request that carries the client's session cookie."""
+    cookie = client.get_cookie("cmt_session")
+    headers = {"Cookie": f"cmt_session={cookie.value}"} if cookie else {}
+    with app.test_request_context("/", headers=headers):
+        return has_signed_in_user()
+
+
+def test_a_session_is_signed_in_from_sign_in_to_sign_out(app, client, auth, make_teacher):
+    """has_signed_in_user, which the session timeouts, the compression of pages and the
+    staff-network note all ask, follows the sign-in and the sign-out."""
+    teacher = make_teacher()
+    client.get("/login")
+    assert not _signed_in(app, client)
+    auth.login(teacher)
+    assert _signed_in(app, client)
+    auth.logout()
+    assert not _signed_in(app, client)
 
 
 def test_deactivation_ends_the_teachers_session(app, make_lead, make_teacher):

@@ -12,13 +12,14 @@ import pytest
 from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
-from cmt_schools.core.dates import long_date, school_today, short_date
+from cmt_schools.core.dates import long_date, short_date
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import SchoolClass
 
 from .checkins_fixtures import make_class, open_for
 from .conftest import PASSWORD, browser_login
+from .scheduling_fixtures import add_term_around_today
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +36,7 @@ def school(live_server):
         teacher = accounts.create_user(
             school, email="t@first.example", name="Tia Teacher", role="teacher", password=PASSWORD
         )
-        today = school_today(school)
-        monday = today - timedelta(days=today.weekday())
-        services.add_term(
-            school,
-            name="This term",
-            first_day=monday - timedelta(days=70),
-            last_day=monday + timedelta(days=70),
-            user=lead,
-        )
+        today, monday = add_term_around_today(school, lead, days_before=70, days_after=70)
         year4 = make_class(teacher, name="4R", year_group=4)
         calendar = services.load_calendar(school)
         days = list(calendar.school_days(monday, monday + timedelta(days=13)))

@@ -4,16 +4,13 @@ the school's help at the calm close, and axe clean."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from cmt_schools import create_app
 from cmt_schools.accounts import services as accounts
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 
-from .conftest import PASSWORD, base_test_config, browser_login, start_server, stop_server
+from .conftest import PASSWORD, browser_login, server_of_its_own
 from .curriculum_fixtures import APP_LESSON, write_lessons_with_resources
 
 pytestmark = pytest.mark.browser
@@ -27,11 +24,8 @@ def server(tmp_path_factory):
     """A real server reading a lessons copy in which ks2/02 ships test pictures."""
     folder = tmp_path_factory.mktemp("resources-live")
     lessons = write_lessons_with_resources(folder)
-    instance = folder / "instance"
-    url = f"sqlite:///{folder / 'live.sqlite3'}"
-    app = create_app(base_test_config(instance, url))
-    with app.app_context():
-        db.create_all()
+
+    def a_teacher_and_the_schools_help():
         school = accounts.create_school("Picture School", "england")
         accounts.create_user(
             school, email="p@pictures.example", name="Pat", role="teacher", password=PASSWORD
@@ -39,19 +33,14 @@ def server(tmp_path_factory):
         begin_write()
         school.trusted_adults = TRUSTED
         db.session.commit()
-        db.session.remove()
-    server_url, process, _ = start_server(
-        instance,
-        url,
+
+    with server_of_its_own(
+        folder,
+        a_teacher_and_the_schools_help,
         app_module="tests.lessons_server:app",
         extra_env={"CMT_TEST_LESSONS_DIR": str(lessons)},
-    )
-    try:
-        yield SimpleNamespace(url=server_url)
-    finally:
-        stop_server(process)
-        with app.app_context():
-            db.engine.dispose()
+    ) as live:
+        yield live
 
 
 def _fits_the_screen(page, section) -> None:
@@ -158,24 +147,15 @@ def test_the_lesson_page_shows_its_resources_to_staff(browser, server, axe_check
 @pytest.fixture(scope="module")
 def package_server(tmp_path_factory):
     """A real server with the package's own lessons and a teacher to sign in."""
-    folder = tmp_path_factory.mktemp("projector-live")
-    instance = folder / "instance"
-    url = f"sqlite:///{folder / 'live.sqlite3'}"
-    app = create_app(base_test_config(instance, url))
-    with app.app_context():
-        db.create_all()
+
+    def a_teacher():
         school = accounts.create_school("Projector School", "england")
         accounts.create_user(
             school, email="q@projector.example", name="Quinn", role="teacher", password=PASSWORD
         )
-        db.session.remove()
-    server_url, process, _ = start_server(instance, url)
-    try:
-        yield SimpleNamespace(url=server_url)
-    finally:
-        stop_server(process)
-        with app.app_context():
-            db.engine.dispose()
+
+    with server_of_its_own(tmp_path_factory.mktemp("projector-live"), a_teacher) as live:
+        yield live
 
 
 def test_every_step_of_every_lesson_fits_a_1280x720_projector(browser, package_server):

@@ -11,21 +11,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from cmt_schools import create_app
 from cmt_schools.accounts import services as accounts
 from cmt_schools.curriculum.loader import load_curriculum
 from cmt_schools.extensions import db
 from cmt_schools.runner.models import Delivery
 from cmt_schools.scheduling.models import LessonOccurrence
 
-from .conftest import (
-    PASSWORD,
-    LiveServer,
-    base_test_config,
-    browser_login,
-    start_server,
-    stop_server,
-)
+from .conftest import PASSWORD, browser_login, server_of_its_own
 from .runner_fixtures import create_class, create_occurrence
 
 pytestmark = pytest.mark.browser
@@ -49,23 +41,9 @@ _numbers = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    """One real server for this module's tests (each test makes its own school and teacher).
-
-    No app context stays pushed between tests: other modules' tests may run in between.
-    """
-    folder = tmp_path_factory.mktemp("runner-live")
-    instance = folder / "instance"
-    url = f"sqlite:///{folder / 'live.sqlite3'}"
-    app = create_app(base_test_config(instance, url))
-    with app.app_context():
-        db.create_all()
-    server_url, process, log_path = start_server(instance, url)
-    try:
-        yield LiveServer(server_url, app, process, log_path, instance)
-    finally:
-        stop_server(process)
-        with app.app_context():
-            db.engine.dispose()
+    """One real server for this module's tests (each test makes its own school and teacher)."""
+    with server_of_its_own(tmp_path_factory.mktemp("runner-live")) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from cmt_schools.accounts import services as accounts
-from cmt_schools.core.dates import long_date, school_today
+from cmt_schools.core.dates import long_date
 from cmt_schools.extensions import db
 from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import SchoolClass
 
 from .conftest import PASSWORD, browser_login
+from .scheduling_fixtures import add_term_around_today
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +43,8 @@ def test_a_teacher_creates_schedules_and_moves_a_lesson(page, browser, live_serv
         accounts.create_user(
             school, email="t@sched.example", name="Tia Teacher", role="teacher", password=PASSWORD
         )
-        today = school_today(school)
-        monday = today - timedelta(days=today.weekday())
-        services.add_term(
-            school,
-            name="This term",
-            first_day=monday - timedelta(days=28),
-            last_day=monday + timedelta(days=120),
-            user=lead,
-        )
-        services.add_closure(
-            school,
-            name="Half-term",
-            kind="half_term",
-            first_day=monday + timedelta(days=49),
-            last_day=monday + timedelta(days=53),
-            user=lead,
+        today, _monday = add_term_around_today(
+            school, lead, days_before=28, days_after=120, half_term_after=49
         )
         school_id = school.id
 

@@ -140,15 +140,7 @@ def test_a_lead_sees_every_class_of_their_school_and_no_other(app, two_schools):
         teacher_id=teacher_b.id,
         user=lead_b,
     )
-    other = services.create_class(
-        s.school,
-        name="9C",
-        year_group=9,
-        band_override=None,
-        teacher_id=s.other_teacher.id,
-        user=s.lead,
-    )
-    schedule_class(other, s.other_teacher, weekdays=(2,))
+    other = s.other_teachers_class("9C", 9, weekday=2)
     lead = login(app, s.lead)
     for path in ("/classes", "/programme"):
         page = lead.get(path).get_data(as_text=True)

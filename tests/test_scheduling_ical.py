@@ -112,15 +112,7 @@ def test_the_feed_needs_no_login_shows_only_the_teachers_lessons_and_can_be_revo
     app, scheduled_school
 ):
     s = scheduled_school
-    other_class = services.create_class(
-        s.school,
-        name="9C",
-        year_group=9,
-        band_override=None,
-        teacher_id=s.other_teacher.id,
-        user=s.lead,
-    )
-    schedule_class(other_class, s.other_teacher, weekdays=(2,))
+    s.other_teachers_class("9C", 9, weekday=2)
     archived = services.create_class(
         s.school, name="7Z", year_group=7, band_override=None, teacher_id=s.teacher.id, user=s.lead
     )

@@ -476,14 +476,7 @@ def test_programme_progress_counts_delivered_scheduled_and_behind(scheduled_scho
     c.occurrences[0].status = "delivered"
     db.session.commit()
     services.set_occurrence_status(s.reload().occurrences[1], "skip", user=s.teacher)
-    services.create_class(
-        s.school,
-        name="5C",
-        year_group=5,
-        band_override=None,
-        teacher_id=s.other_teacher.id,
-        user=s.lead,
-    )
+    s.other_teachers_class("5C", 5)
     rows = {
         p.school_class.name: p
         for p in services.programme_progress(s.school, today=date(2026, 9, 22))

@@ -14,7 +14,7 @@ from cmt_schools.scheduling import services
 from cmt_schools.scheduling.models import Closure, LessonOccurrence, SchoolClass, Term
 
 from .conftest import PASSWORD
-from .scheduling_fixtures import scheduled_school_fixture  # noqa: F401
+from .scheduling_fixtures import add_term_around_today, scheduled_school_fixture  # noqa: F401
 
 
 def login(app, user):
@@ -23,34 +23,32 @@ def login(app, user):
     return client
 
 
-def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_lead, make_teacher):
-    school = make_school()
-    lead, teacher, other = make_lead(school), make_teacher(school), make_teacher(school)
-    today = school_today(school)
-    monday = today - timedelta(days=today.weekday())
-    # Term dates around the real today, and a lesson on the first school day of this week.
-    services.add_term(
-        school,
-        name="Now term",
-        first_day=monday - timedelta(days=7),
-        last_day=monday + timedelta(days=60),
-        user=lead,
-    )
-    c = services.create_class(
+def _year_6_class_with_a_lesson(school, lead, teacher, *, day, today):
+    """Class 6N of `teacher`, with the first KS2 lesson at 09:00 on `day`, confirmed."""
+    school_class = services.create_class(
         school, name="6N", year_group=6, band_override=None, teacher_id=teacher.id, user=lead
     )
-    calendar = services.load_calendar(school)
-    days = list(calendar.school_days(monday, monday + timedelta(days=13)))
     services.add_lesson(
-        c,
+        school_class,
         lesson_key="ks2/01-what-compassion-is",
-        day=days[0],
+        day=day,
         starts_at=time(9, 0),
         minutes=30,
         today=today,
         user=teacher,
         confirmed=True,
     )
+    return school_class
+
+
+def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_lead, make_teacher):
+    school = make_school()
+    lead, teacher, other = make_lead(school), make_teacher(school), make_teacher(school)
+    # Term dates around the real today, and a lesson on the first school day of this week.
+    today, monday = add_term_around_today(school, lead, days_before=7, days_after=60)
+    calendar = services.load_calendar(school)
+    days = list(calendar.school_days(monday, monday + timedelta(days=13)))
+    c = _year_6_class_with_a_lesson(school, lead, teacher, day=days[0], today=today)
     page = login(app, teacher).get("/dashboard")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -141,14 +139,7 @@ def test_the_lead_adds_terms_and_closures_through_the_pages(app, make_lead):
 
 def test_programme_view_lists_every_class_with_its_progress(app, scheduled_school):
     s = scheduled_school
-    services.create_class(
-        s.school,
-        name="5C",
-        year_group=5,
-        band_override=None,
-        teacher_id=s.other_teacher.id,
-        user=s.lead,
-    )
+    s.other_teachers_class("5C", 5)
     text = login(app, s.lead).get("/programme").get_data(as_text=True)
     assert "8B" in text and "5C" in text and "Not scheduled" in text
     assert "0 of 8" in text
@@ -316,41 +307,15 @@ def test_the_leads_dashboard_lists_the_schools_lessons_and_closures_in_one_sente
 ):
     school = make_school()
     lead, teacher = make_lead(school), make_teacher(school)
-    today = school_today(school)
-    monday = today - timedelta(days=today.weekday())
-    services.add_term(
-        school,
-        name="Now term",
-        first_day=monday - timedelta(days=7),
-        last_day=monday + timedelta(days=60),
-        user=lead,
-    )
     # Next week is half-term: no lessons, and one sentence says why.
-    services.add_closure(
-        school,
-        name="Half-term",
-        kind="half_term",
-        first_day=monday + timedelta(days=7),
-        last_day=monday + timedelta(days=11),
-        user=lead,
-    )
-    c = services.create_class(
-        school, name="6N", year_group=6, band_override=None, teacher_id=teacher.id, user=lead
+    today, monday = add_term_around_today(
+        school, lead, days_before=7, days_after=60, half_term_after=7
     )
     calendar = services.load_calendar(school)
     day = next(iter(calendar.school_days(monday, monday + timedelta(days=6))), None)
     if day is None:  # a week with no school day in it (a bank holiday week): nothing to see
         return
-    services.add_lesson(
-        c,
-        lesson_key="ks2/01-what-compassion-is",
-        day=day,
-        starts_at=time(9, 0),
-        minutes=30,
-        today=today,
-        user=teacher,
-        confirmed=True,
-    )
+    _year_6_class_with_a_lesson(school, lead, teacher, day=day, today=today)
     html = login(app, lead).get("/dashboard").get_data(as_text=True)
     this_week, next_week = html.split('id="week-1"')[1].split('id="week-2"')
     assert "This week across the school" in this_week

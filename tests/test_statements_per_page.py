@@ -17,8 +17,13 @@ from datetime import date
 from sqlalchemy import event
 
 from cmt_schools.extensions import db
-from tests.access_table import ACCESS_TABLE
-from tests.sized_school import LEAD_EMAIL, PASSWORD, active_classes, seed_sized_school
+from tests.sized_school import (
+    LEAD_EMAIL,
+    PASSWORD,
+    active_classes,
+    lead_pages,
+    seed_sized_school,
+)
 
 TODAY = date(2026, 11, 20)
 SMALL, LARGE = 8, 20
@@ -36,17 +41,6 @@ def counting_statements(engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
-
-
-def lead_pages(app) -> list[str]:
-    return sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if not rule.arguments
-        and "GET" in rule.methods
-        and "lead" in ACCESS_TABLE.get(rule.endpoint, set())
-        and not rule.rule.endswith(".pdf")
-    )
 
 
 def statements_per_page(app, client, pages: list[str]) -> dict[str, int]:

@@ -11,6 +11,13 @@ from ..extensions import login_manager
 from .services import load_user_from_session
 
 
+def has_signed_in_user() -> bool:
+    """Whether this request's session is a signed-in one (Flask-Login keeps the user's id
+    under "_user_id"). Read from the session alone, without loading the user: it answers
+    on error pages too, when the database may be what failed, and costs no query."""
+    return "_user_id" in session
+
+
 @login_manager.user_loader
 def _load_user(session_id: str):
     return load_user_from_session(session_id)
@@ -18,7 +25,7 @@ def _load_user(session_id: str):
 
 def expire_old_sessions() -> None:
     """End a session that has been idle too long or has lasted too long at all."""
-    if "_user_id" not in session:
+    if not has_signed_in_user():
         return
     now = int(time())
     idle = current_app.config["IDLE_TIMEOUT"].total_seconds()

@@ -31,6 +31,7 @@ import time
 
 from flask import Response, current_app, g, request, session
 
+from ..accounts.sessions import has_signed_in_user
 from ..core.network import hashed_client_network
 from ..extensions import limiter
 
@@ -122,7 +123,7 @@ def remember_where_staff_are(response: Response) -> Response:
     Written to storage once per half hour per session and network, so a teacher's pages
     cost nothing more. Never fails the response it is given.
     """
-    if response.status_code >= 400 or "_user_id" not in session:  # pupils, visitors, errors
+    if response.status_code >= 400 or not has_signed_in_user():  # pupils, visitors, errors
         return response
     network = hashed_client_network("staff")
     stamp = int(time.time() // STAFF_NETWORK_REFRESH_SECONDS)

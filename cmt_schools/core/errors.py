@@ -55,12 +55,22 @@ def rollback_quietly() -> None:
         current_app.logger.warning("could not roll back after an error")
 
 
+def for_a_pupil() -> bool:
+    """Pupils' pages live under /join. An error met there (a form too large, the database
+    down while answers are sent, an address mistyped) is styled by base.css alone: the
+    pupil's browser downloads no staff stylesheet for it."""
+    return request.path == "/join" or request.path.startswith("/join/")
+
+
 def render_error(status: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     title, message = title or default_title, message or default_message
+    pupil = for_a_pupil()
     rollback_quietly()
     try:
-        page = render_template("errors/error.html", status=status, title=title, message=message)
+        page = render_template(
+            "errors/error.html", status=status, title=title, message=message, pupil=pupil
+        )
     except Exception as error:
         # The page reads the signed-in user, and so the database: when that is what failed,
         # a plain page still tells the user what happened.
@@ -68,7 +78,7 @@ def render_error(status: int, title: str | None = None, message: str | None = No
         rollback_quietly()
         # Straight from Jinja: render_template's context processors would load the user too.
         plain = current_app.jinja_env.get_template("errors/plain.html")
-        page = plain.render(status=status, title=title, message=message)
+        page = plain.render(status=status, title=title, message=message, pupil=pupil)
     return page, status
 
 

@@ -15,26 +15,44 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+# A static file (a stylesheet, an icon) is no page: it runs nothing and loads nothing, so
+# its policy allows nothing. Stricter than the page policy in every directive, and a third
+# of its length, on every file a pupil's phone fetches (issue 20). It matters only for a
+# file opened on its own (an SVG), which it sandboxes.
+STATIC_FILE_CSP = (
+    "default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'; sandbox"
+)
+
+
+def page_csp(nonce: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def is_static_file(response: Response) -> bool:
+    """The file itself (not the error page for a missing one, which is a page)."""
+    return request.endpoint == "static" and response.status_code in (200, 304)
+
+
 def add_security_headers(response: Response) -> Response:
-    nonce = csp_nonce()
     # A view serving a document that is not a page (a lesson's SVG) sets its own, stricter
-    # policy; every other response gets the page policy.
+    # policy; a static file gets the static one, and every other response the page policy.
     response.headers.setdefault(
         "Content-Security-Policy",
-        "; ".join(
-            [
-                "default-src 'self'",
-                f"script-src 'self' 'nonce-{nonce}'",
-                f"style-src 'self' 'nonce-{nonce}'",
-                "img-src 'self' data:",
-                "font-src 'self'",
-                "connect-src 'self'",
-                "object-src 'none'",
-                "base-uri 'none'",
-                "frame-ancestors 'none'",
-                "form-action 'self'",
-            ]
-        ),
+        STATIC_FILE_CSP if is_static_file(response) else page_csp(csp_nonce()),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Join codes and feed tokens sit in URLs: never send them on to another site.

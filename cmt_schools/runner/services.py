@@ -17,8 +17,8 @@ from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import STAGE_LABELS, Lesson, Step
 from ..database import begin_write
 from ..extensions import db
-from ..scheduling.models import LessonOccurrence, SchoolClass
-from ..scheduling.services import describe_occurrence
+from ..scheduling.models import LessonOccurrence
+from ..scheduling.services import describe_occurrence, occurrence_for_staff
 from .models import STEP_OUTCOMES, Delivery, DeliveryStep
 
 NOTE_MAX_LENGTH = 1000
@@ -71,18 +71,12 @@ def find_occurrence(occurrence_id: int, viewer: Viewer) -> LessonOccurrence | No
     Anything else (another school's, another teacher's, or no such id) is None, so views
     answer all of them with the same 404.
     """
-    statement = (
-        select(LessonOccurrence)
-        .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
-        .where(
-            LessonOccurrence.id == occurrence_id,
-            LessonOccurrence.school_id == viewer.school_id,
-            SchoolClass.school_id == viewer.school_id,
-        )
+    return occurrence_for_staff(
+        occurrence_id,
+        school_id=viewer.school_id,
+        user_id=viewer.user_id,
+        is_lead=viewer.role == "lead",
     )
-    if viewer.role != "lead":
-        statement = statement.where(SchoolClass.teacher_id == viewer.user_id)
-    return db.session.scalars(statement).first()
 
 
 def delivery_for(occurrence: LessonOccurrence) -> Delivery | None:

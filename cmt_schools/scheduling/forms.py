@@ -23,66 +23,64 @@ from .models import CLOSURE_KINDS, YEAR_GROUPS
 from .services import MAX_MINUTES, MAX_NAME, MIN_MINUTES, SCHOOL_WEEKDAYS
 
 
-class DayField(DateField):
+class _PlainFormat:
+    """For a date or time field: empty is no value (InputRequired or Optional says what to
+    do), and one that does not parse says, with an example, what to enter (`example`)."""
+
+    example = ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(self.example) from error
+
+
+class DayField(_PlainFormat, DateField):
     """A date from an <input type=date>, with a message a person understands."""
 
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None  # empty: InputRequired (or Optional) says what to do
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("Enter a real date, for example 2026-09-03.") from error
+    example = "Enter a real date, for example 2026-09-03."
 
 
-class ClockField(TimeField):
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("Enter a time, for example 09:15.") from error
+class ClockField(_PlainFormat, TimeField):
+    """A time from an <input type=time>, with a message a person understands."""
+
+    example = "Enter a time, for example 09:15."
 
 
 CHOOSE = "Choose from the options given."
 
 
-class ChoiceField(SelectField):
+class _PlainRefusals:
+    """For a field of choices: every refusal reads the same plain way (CHOOSE), whatever
+    WTForms would have said."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(CHOOSE) from error
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(CHOOSE) from error
+
+
+class ChoiceField(_PlainRefusals, SelectField):
     """A select whose every refusal reads the same plain way."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(CHOOSE) from error
 
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError as error:
-            raise ValidationError(CHOOSE) from error
+class CheckboxesField(_PlainRefusals, SelectMultipleField):
+    """Checkboxes whose every refusal reads the same plain way."""
 
-
-class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(CHOOSE) from error
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError as error:
-            raise ValidationError(CHOOSE) from error
 
 
 def _name(limit: int, what: str):

@@ -308,3 +308,25 @@ def describe_occurrence(occurrence) -> str:
     Monday 12 October 2026" (the class, the lesson and its date, never an id)."""
     label = lesson_label(occurrence.lesson_key) if occurrence.lesson_key else "A lesson"
     return f"{occurrence.school_class.name}, {label}, {long_date(occurrence.scheduled_on)}"
+
+
+def occurrence_for_staff(
+    occurrence_id: int, *, school_id: int, user_id: int, is_lead: bool
+) -> LessonOccurrence | None:
+    """A lesson of the plan a member of staff may act on: a lead any of their school's, a
+    teacher only their own classes'.
+
+    Anything else (another school's, another teacher's, or no such id) is None, so views
+    answer all of them with the same 404."""
+    statement = (
+        select(LessonOccurrence)
+        .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
+        .where(
+            LessonOccurrence.id == occurrence_id,
+            LessonOccurrence.school_id == school_id,
+            SchoolClass.school_id == school_id,
+        )
+    )
+    if not is_lead:
+        statement = statement.where(SchoolClass.teacher_id == user_id)
+    return db.session.scalars(statement).first()

@@ -6,13 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ...accounts.models import User
 from ...cli import cmt
 from ...core.navigation import add_nav_item
 from ...core.tenancy import get_owned_or_404
-from ...extensions import db
 from .. import services
 from ..cli import schedule as schedule_commands
 from ..models import LessonOccurrence, SchoolClass
@@ -62,18 +60,12 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 
 def _occurrence_or_404(occurrence_id: int) -> LessonOccurrence:
-    statement = (
-        select(LessonOccurrence)
-        .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
-        .where(
-            LessonOccurrence.id == occurrence_id,
-            LessonOccurrence.school_id == current_user.school_id,
-            SchoolClass.school_id == current_user.school_id,
-        )
+    occurrence = services.occurrence_for_staff(
+        occurrence_id,
+        school_id=current_user.school_id,
+        user_id=current_user.id,
+        is_lead=current_user.role == "lead",
     )
-    if current_user.role != "lead":
-        statement = statement.where(SchoolClass.teacher_id == current_user.id)
-    occurrence = db.session.scalars(statement).first()
     if occurrence is None:
         abort(404)
     return occurrence
