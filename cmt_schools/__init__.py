@@ -59,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .core.inputs import init_inputs
     from .core.navigation import init_navigation
     from .core.static_files import init_static_files
+    from .core.urls import init_urls
     from .core.wording import init_wording
 
     init_inputs(app)  # bounded id converters before any route; input checks before all else
@@ -70,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_errors(app)
     init_navigation(app)
     init_dates(app)
+    init_urls(app)
     init_wording(app)
     _register_blueprints(app)
 

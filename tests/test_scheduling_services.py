@@ -492,6 +492,51 @@ def test_programme_progress_counts_delivered_scheduled_and_behind(scheduled_scho
     assert on_track["8B"].state == "On track"
 
 
+def test_the_list_of_classes_counts_each_class_as_its_own_page_does(scheduled_school):
+    """The pages listing every class read plain rows and count lessons in the database
+    (listed_classes, classes_progress); a class's own page counts its loaded lessons
+    (class_progress): they must agree, for a lesson taught, skipped, cancelled, overdue, on
+    a closure and to come, and for a class with no plan."""
+    s = scheduled_school
+    c = s.reload()
+    begin_write()
+    c.occurrences[0].status = "delivered"
+    db.session.commit()
+    services.set_occurrence_status(s.reload().occurrences[1], "skip", user=s.teacher)
+    services.set_occurrence_status(s.reload().occurrences[3], "cancel", user=s.teacher)
+    services.add_closure(
+        s.school,
+        name="Snow day",
+        kind="snow",
+        first_day=date(2026, 10, 5),
+        last_day=None,
+        user=s.lead,
+    )
+    services.create_class(
+        s.school,
+        name="5C",
+        year_group=5,
+        band_override=None,
+        teacher_id=s.other_teacher.id,
+        user=s.lead,
+    )
+    calendar = services.load_calendar(s.school)
+    today = date(2026, 9, 22)  # lesson 3 (21 Sept) overdue, the snow day's lesson to come
+    classes = services.classes_for(s.lead)
+    listed = services.classes_progress(services.listed_classes(s.school.id), calendar, today=today)
+    own = [services.class_progress(c, calendar, today=today) for c in classes]
+
+    def figures(p):
+        next_lesson = p.next_lesson and (p.next_lesson.scheduled_on, p.next_lesson.lesson_key)
+        return (p.school_class.name, p.planned, p.delivered, p.skipped, p.upcoming, p.overdue,
+                p.misplaced, next_lesson, p.state)  # fmt: skip
+
+    assert [figures(p) for p in listed] == [figures(p) for p in own]
+    by_name = {p.school_class.name: figures(p) for p in listed}
+    assert by_name["8B"][1:7] == (7, 1, 1, 4, 1, 1)  # planned, taught, skipped, to come...
+    assert by_name["5C"][-1] == "Not scheduled"
+
+
 def test_a_band_change_is_refused_when_an_extra_has_no_version_in_the_new_band(scheduled_school):
     s = scheduled_school
     services.add_lesson(

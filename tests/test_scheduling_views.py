@@ -56,8 +56,22 @@ def test_dashboard_shows_this_week_and_next_with_links(app, make_school, make_le
     assert "6N: Lesson 1: What compassion is" in text
     assert f"/classes/{c.id}#lesson-" in text
     # The other teacher's dashboard does not show it.
-    other = login(app, other).get("/dashboard").get_data(as_text=True)
-    assert "6N: Lesson 1" not in other and "Add your first class" in other
+    others = login(app, other).get("/dashboard").get_data(as_text=True)
+    assert "6N: Lesson 1" not in others and "Add your first class" in others
+    assert "Schedule the programme for" not in text  # 6N has its lesson
+    # A class with no lesson planned yet is pointed out to its own teacher only.
+    services.create_class(
+        school, name="6Q", year_group=6, band_override=None, teacher_id=other.id, user=lead
+    )
+    other_page = login(app, other).get("/dashboard").get_data(as_text=True)
+    assert "Schedule the programme for 6Q" in other_page
+    assert "Schedule the programme for 6Q" not in login(app, teacher).get("/dashboard").get_data(
+        as_text=True
+    )
+    # The lead sees the school's lessons, each with its class's teacher.
+    whole_school = login(app, lead).get("/dashboard").get_data(as_text=True)
+    assert "6N: Lesson 1: What compassion is" in whole_school
+    assert f"({teacher.name})" in whole_school and "Schedule the programme for" not in whole_school
 
 
 def test_class_page_shows_the_plan_and_a_month_grid_with_closures(app, scheduled_school):
@@ -129,6 +143,10 @@ def test_programme_view_lists_every_class_with_its_progress(app, scheduled_schoo
     text = login(app, s.lead).get("/programme").get_data(as_text=True)
     assert "8B" in text and "5C" in text and "Not scheduled" in text
     assert "0 of 8" in text
+    # Each class links to its page and its teacher's calendar, named.
+    five_c = db.session.scalars(select(SchoolClass).where(SchoolClass.name == "5C")).one()
+    assert f'<a href="/classes/{five_c.id}">5C</a>' in text
+    assert f'<a href="/calendar?teacher={s.other_teacher.id}">{s.other_teacher.name}</a>' in text
 
 
 def test_a_teacher_moves_skips_and_pushes_on_through_the_pages(app, scheduled_school):
@@ -167,6 +185,13 @@ def test_a_teacher_moves_skips_and_pushes_on_through_the_pages(app, scheduled_sc
     assert db.session.scalar(select(func.count()).select_from(LessonOccurrence)) == 9
     assert client.post(f"/classes/{c.id}/archive", data={"archived": "1"}).status_code == 302
     assert db.session.get(SchoolClass, c.id).archived
+    # Archived, it leaves the table for the archived list: the teacher's, and the lead's
+    # with its teacher's name.
+    own = client.get("/classes").get_data(as_text=True)
+    assert "No classes yet" in own and "Archived classes" in own
+    assert f'/classes/{c.id}">{c.name}</a> <span class="muted">(Year 8)</span>' in own
+    school = login(app, s.lead).get("/classes").get_data(as_text=True)
+    assert f'{c.name}</a> <span class="muted">(Year 8, {s.teacher.name})</span>' in school
 
 
 def _term_id(name: str) -> int:

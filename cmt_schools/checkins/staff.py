@@ -6,13 +6,13 @@ size plus a margin; closing finalises at once, which releases the figures (final
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import selectinload
 
 from ..accounts.models import (
     School,
@@ -24,7 +24,7 @@ from ..core.services import ServiceError
 from ..database import begin_write
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
-from .codes import new_join_code
+from .codes import is_open, new_join_code
 from .finalise import _finalise
 from .models import (
     KINDS,
@@ -143,19 +143,70 @@ def close_checkin(checkin: CheckIn, *, now: datetime, by: User) -> None:
     db.session.commit()
 
 
-def checkins_for(user: User, *, limit: int = 200) -> list[CheckIn]:
-    """A teacher's check-ins (their classes), or the whole school's for a lead; newest first."""
+@dataclass(frozen=True, slots=True)
+class CheckInLine:
+    """One check-in as the list of check-ins shows it."""
+
+    id: int
+    class_name: str
+    teacher_name: str
+    kind: str
+    opened_on: date
+    join_code: str
+    still_open: bool
+    answers: int  # the released count once finalised, the live count until then
+
+
+def checkin_lines(user: User, *, now: datetime, limit: int = 200) -> list[CheckInLine]:
+    """A teacher's check-ins (their classes), or the whole school's for a lead; newest
+    first. Read as plain rows, with their classes' and teachers' names joined and the live
+    counts of those not yet finalised in one more statement: a lead's list holds a row per
+    check-in (two a class a term), and building a CheckIn, its class and teacher as ORM
+    entities for each took most of the page's time at 60 classes."""
     statement = (
-        select(CheckIn)
+        select(
+            CheckIn.id,
+            CheckIn.kind,
+            CheckIn.opened_on,
+            CheckIn.join_code,
+            CheckIn.closes_at,
+            CheckIn.closed_at,
+            CheckIn.answer_count,
+            SchoolClass.name.label("class_name"),
+            User.name.label("teacher_name"),
+        )
         .join(SchoolClass, SchoolClass.id == CheckIn.class_id)
+        .join(User, User.id == SchoolClass.teacher_id)
         .where(CheckIn.school_id == user.school_id)
-        .options(selectinload(CheckIn.school_class).selectinload(SchoolClass.teacher))
         .order_by(CheckIn.opened_on.desc(), CheckIn.id.desc())
         .limit(limit)
     )
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
-    return list(db.session.scalars(statement))
+    rows = db.session.execute(statement).all()
+    unfinalised = [row.id for row in rows if row.answer_count is None]
+    live = {}
+    if unfinalised:
+        live = dict(
+            db.session.execute(
+                select(AnswerSet.check_in_id, func.count())
+                .where(AnswerSet.check_in_id.in_(unfinalised))
+                .group_by(AnswerSet.check_in_id)
+            ).all()
+        )
+    return [
+        CheckInLine(
+            id=row.id,
+            class_name=row.class_name,
+            teacher_name=row.teacher_name,
+            kind=row.kind,
+            opened_on=row.opened_on,
+            join_code=row.join_code,
+            still_open=is_open(row, now),
+            answers=row.answer_count if row.answer_count is not None else live.get(row.id, 0),
+        )
+        for row in rows
+    ]
 
 
 def live_count(checkin: CheckIn) -> int:

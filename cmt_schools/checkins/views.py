@@ -110,24 +110,17 @@ def _finalise_if_due(checkin: CheckIn) -> CheckIn:
 @bp.route("/checkins")
 @allow(*STAFF)
 def index():
-    now = _now()
-    checkins = services.checkins_for(current_user)
-    counts = {c.id: services.live_count(c) for c in checkins if c.answer_count is None}
     return render_template(
         "checkins/index.html",
-        checkins=checkins,
-        counts=counts,
-        now=now,
-        is_open=services.is_open,
+        checkins=services.checkin_lines(current_user, now=_now()),
         kinds=KINDS,
-        local_time=_local_time,
     )
 
 
 @bp.route("/checkins/open", methods=["GET", "POST"], endpoint="open")
 @allow(*STAFF)
 def open_checkin():
-    classes = classes_for(current_user, with_plan=False)  # names only
+    classes = classes_for(current_user, with_teacher=False)  # names only
     form = OpenCheckInForm()
     form.class_id.choices = choices(
         (c.id, f"{c.name} ({c.year_label}, {c.band.upper()})") for c in classes

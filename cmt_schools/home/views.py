@@ -37,7 +37,7 @@ def dashboard():
     first, last = scheduling.week_window(today)
     lessons = scheduling.lessons_between(user, first, last, own_only=not user.is_lead)
     calendar = scheduling.load_calendar(user.school)
-    own_classes = [c for c in scheduling.classes_for(user) if c.teacher_id == user.id]
+    own_classes = scheduling.classes_taught_by(user)
     return render_template(
         "home/dashboard.html",
         today=today,
@@ -46,7 +46,7 @@ def dashboard():
         lesson_count=len(lessons),
         has_classes=bool(own_classes),
         has_terms=bool(calendar.terms),
-        unscheduled=[c for c in own_classes if not c.occurrences],
+        unscheduled=scheduling.without_lessons(own_classes),
         setup_left=user.is_lead and setup_incomplete(user.school),
     )
 

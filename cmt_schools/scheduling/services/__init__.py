@@ -36,16 +36,20 @@ from .changes import (
     set_occurrence_status,
 )
 from .classes import (
+    ListedClass,
     classes_for,
+    classes_taught_by,
     create_class,
     curriculum_lessons,
     describe_occurrence,
     lesson_for,
     lesson_label,
+    listed_classes,
     occurrence_for_staff,
     set_class_archived,
     staff_choices,
     update_class,
+    without_lessons,
 )
 from .common import (
     ACTIVE_STATUSES,
@@ -94,7 +98,14 @@ from .planning import (
     school_class_school,
     weekday_list,
 )
-from .progress import ClassProgress, PlanRow, class_progress, plan_rows, programme_progress
+from .progress import (
+    ClassProgress,
+    PlanRow,
+    class_progress,
+    classes_progress,
+    plan_rows,
+    programme_progress,
+)
 from .school_year import (
     SuggestedYear,
     coming_school_year,
@@ -121,6 +132,7 @@ __all__ = [
     "ClassProgress",
     "DashboardDay",
     "DashboardWeek",
+    "ListedClass",
     "MonthGrid",
     "NeedsConfirmation",
     "Period",
@@ -139,6 +151,8 @@ __all__ = [
     "class_ics",
     "class_progress",
     "classes_for",
+    "classes_progress",
+    "classes_taught_by",
     "closures_of",
     "coming_school_year",
     "create_class",
@@ -155,6 +169,7 @@ __all__ = [
     "lesson_label",
     "lessons_a_week",
     "lessons_between",
+    "listed_classes",
     "load_calendar",
     "month_grid",
     "months_between",
@@ -185,4 +200,5 @@ __all__ = [
     "user_for_feed_token",
     "week_window",
     "weekday_list",
+    "without_lessons",
 ]

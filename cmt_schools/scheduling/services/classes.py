@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -17,12 +19,13 @@ from ..models import YEAR_GROUPS, LessonOccurrence, SchoolClass, band_for_year
 from .common import BANDS, MAX_NAME, _check_name
 
 
-# Pages that list classes read each one's lessons and teacher: load them in one statement
-# each for all the classes, not one per class (selectinload's IN over the class ids).
-# Built when asked for: building it configures the mappers, which must wait until every
-# feature's models are imported (a user's trust is in a later feature).
-def plan_loading() -> tuple:
-    return (selectinload(SchoolClass.occurrences), selectinload(SchoolClass.teacher))
+# Classes loaded with their teachers load the teachers in one statement for all the
+# classes, not one per class (selectinload's IN over the teacher ids). The lists of every
+# class read plain rows instead (listed_classes, progress.classes_progress). Built when
+# asked for: building it configures the mappers, which must wait until every feature's
+# models are imported (a user's trust is in a later feature).
+def teacher_loading() -> tuple:
+    return (selectinload(SchoolClass.teacher),)
 
 
 def curriculum_lessons(band: str) -> tuple[Lesson, ...]:
@@ -210,18 +213,94 @@ def set_class_archived(school_class: SchoolClass, archived: bool, *, user: User)
     db.session.commit()
 
 
-def classes_for(user: User, *, archived: bool = False, with_plan: bool = True) -> list[SchoolClass]:
+def classes_for(
+    user: User, *, archived: bool = False, with_teacher: bool = True
+) -> list[SchoolClass]:
     """A teacher's own classes; every class of the school for a lead, each with its
-    lessons and teacher loaded alongside (two more statements, whatever the count) unless
-    `with_plan` is false (a list of names needs neither)."""
+    teacher loaded alongside (one more statement, whatever the count) unless
+    `with_teacher` is false (a list of names needs none)."""
     statement = select(SchoolClass).where(
         SchoolClass.school_id == user.school_id, SchoolClass.archived.is_(archived)
     )
-    if with_plan:
-        statement = statement.options(*plan_loading())
+    if with_teacher:
+        statement = statement.options(*teacher_loading())
     if user.role != "lead":
         statement = statement.where(SchoolClass.teacher_id == user.id)
     return list(db.session.scalars(statement.order_by(SchoolClass.year_group, SchoolClass.name)))
+
+
+@dataclass(frozen=True, slots=True)
+class ListedClass:
+    """A class as the lists of classes show it, its teacher's name joined: read as a plain
+    row, so a list of 60 classes builds no SchoolClass or User entities (about 12 us a
+    class with its teacher, a quarter of a row's cost on /programme)."""
+
+    id: int
+    name: str
+    year_group: int
+    band_override: str | None
+    teacher_id: int
+    teacher_name: str
+
+    @property
+    def band(self) -> str:  # as SchoolClass.band
+        return self.band_override or band_for_year(self.year_group)
+
+    @property
+    def year_label(self) -> str:  # as SchoolClass.year_label
+        return YEAR_GROUPS.get(self.year_group, str(self.year_group))
+
+
+def listed_classes(
+    school_id: int, *, archived: bool = False, teacher_id: int | None = None
+) -> list[ListedClass]:
+    """The school's active (or archived) classes, or only `teacher_id`'s, in year and
+    name order, as the lists of classes show them."""
+    statement = (
+        select(
+            SchoolClass.id,
+            SchoolClass.name,
+            SchoolClass.year_group,
+            SchoolClass.band_override,
+            SchoolClass.teacher_id,
+            User.name,
+        )
+        .join(User, User.id == SchoolClass.teacher_id)
+        .where(SchoolClass.school_id == school_id, SchoolClass.archived.is_(archived))
+        .order_by(SchoolClass.year_group, SchoolClass.name)
+    )
+    if teacher_id is not None:
+        statement = statement.where(SchoolClass.teacher_id == teacher_id)
+    return [ListedClass(*row) for row in db.session.execute(statement)]
+
+
+def classes_taught_by(user: User) -> list[SchoolClass]:
+    """The active classes `user` teaches themself (a lead's own too, not the school's)."""
+    return list(
+        db.session.scalars(
+            select(SchoolClass)
+            .where(
+                SchoolClass.school_id == user.school_id,
+                SchoolClass.teacher_id == user.id,
+                SchoolClass.archived.is_(False),
+            )
+            .order_by(SchoolClass.year_group, SchoolClass.name)
+        )
+    )
+
+
+def without_lessons(classes: list[SchoolClass]) -> list[SchoolClass]:
+    """Those of `classes` with no lesson in their plan yet, in one statement."""
+    if not classes:
+        return []
+    planned = set(
+        db.session.scalars(
+            select(LessonOccurrence.class_id)
+            .where(LessonOccurrence.class_id.in_([c.id for c in classes]))
+            .distinct()
+        )
+    )
+    return [c for c in classes if c.id not in planned]
 
 
 def describe_occurrence(occurrence) -> str:

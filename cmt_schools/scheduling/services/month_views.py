@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...accounts.models import User
 from ...core.dates import months_between
@@ -26,10 +27,12 @@ def lessons_between(
     user: User, first: date, last: date, *, class_id: int | None = None, own_only: bool = True
 ) -> list[LessonOccurrence]:
     """The user's lessons (or, for `own_only=False`, the school's) from `first` to `last`,
-    in date and time order, archived classes left out."""
+    in date and time order, archived classes left out, each with its class and the class's
+    teacher loaded alongside (the pages name both; one statement each, not one a class)."""
     statement = (
         select(LessonOccurrence)
         .join(SchoolClass, SchoolClass.id == LessonOccurrence.class_id)
+        .options(selectinload(LessonOccurrence.school_class).selectinload(SchoolClass.teacher))
         .where(
             LessonOccurrence.school_id == user.school_id,
             SchoolClass.archived.is_(False),

@@ -26,11 +26,12 @@ def classes():
     user = _user()
     calendar = services.load_calendar(user.school)
     today = staff_today()
-    active = services.classes_for(user)
+    own = None if user.role == "lead" else user.id  # a lead lists the whole school's
+    listed = services.listed_classes(user.school_id, teacher_id=own)
     return render_template(
         "scheduling/classes.html",
-        classes=[services.class_progress(c, calendar, today=today) for c in active],
-        archived=services.classes_for(user, archived=True),
+        classes=services.classes_progress(listed, calendar, today=today),
+        archived=services.listed_classes(user.school_id, archived=True, teacher_id=own),
     )
 
 
