@@ -11,9 +11,11 @@ it, on the demo school (8 classes). In each round a teacher changes their class'
 lesson skipped, or put back: the term pack and the school's summary change), waits a
 realistic minute, then downloads the class's term pack, and the lead the term summary:
 "click to file" is the time from the first request to the PDF's last byte, following the
-progress page's refreshes if the file is not ready. Then the same again with no wait at
-all (the cold case): the click-to-file time is then a render's, and what matters is that no
-request holds a web worker while it happens.
+progress page's refreshes if the file is not ready; a web worker's time is gunicorn's own
+measure of each request (its access log, written for this benchmark with no path or
+address). Then the same again with no wait at all (the cold case): the click-to-file time
+is then a render's, and what matters is that no request holds a web worker while it
+happens.
 
 Baselines, measured in the same run: the same files rendered in the request, as every
 download was before (the time a user waited then), and a request that renders nothing
@@ -157,6 +159,21 @@ def signed_in(base: str, email: str) -> requests.Session:
     return session
 
 
+class ServerTimes:
+    """Each request's time in its gunicorn worker, read from the benchmark server's log."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.offset = 0
+
+    def since_last(self) -> list[float]:
+        with self.log.open() as handle:
+            handle.seek(self.offset)
+            lines = handle.readlines()
+            self.offset = handle.tell()
+        return [int(line.split()[1]) / 1000 for line in lines if len(line.split()) == 3]
+
+
 def download(session: requests.Session, url: str) -> tuple[float, list[float], bool]:
     """(click to file, each request's time, whether the first answer was the file)."""
     started = time.perf_counter()
@@ -270,18 +287,20 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
         pack_url = f"{base}/packs/class/{class_id}/term.pdf"
         summary_url = f"{base}/reports/term-summary.pdf"
         result = {"warm_seconds": warm, "class": class_name}
+        server_times = ServerTimes(folder / "access.log")
         for case, pause in (("after a minute", wait), ("at once", 0.0)):
             clicks, busy, first_hit, inline = [], [], [], []
             for number in range(rounds):
                 change_plan(app, class_id, number)
-                inline.append(inline_render_seconds(app, class_id))
                 time.sleep(pause)
+                server_times.since_last()
                 for session, url in ((teacher, pack_url), (lead, summary_url)):
-                    click, times, hit = download(session, url)
+                    click, _times, hit = download(session, url)
                     clicks.append(click)
-                    busy.extend(times)
                     first_hit.append(hit)
+                busy.extend(server_times.since_last())
                 wait_until_idle(app)
+                inline.append(inline_render_seconds(app, class_id))
             result[case] = {
                 "clicks": clicks,
                 "busy": busy,
@@ -290,12 +309,10 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
                 "inline_pack": [pack for pack, _ in inline],
                 "inline_summary": [summary for _, summary in inline],
             }
-        healthz = []
+        server_times.since_last()
         for _ in range(30):
-            sent = time.perf_counter()
             requests.get(base + "/healthz", timeout=10)
-            healthz.append(time.perf_counter() - sent)
-        result["healthz"] = healthz
+        result["healthz"] = server_times.since_last()
         return result
     finally:
         for process in (worker, server):
@@ -323,7 +340,7 @@ def report(results: dict, rounds: int, wait: float) -> str:
         f"lead's term summary downloaded, {wait:.0f} s later or at once. Times in ms.",
         "",
         "| database | case | downloads | ready at the first click | click to file p50 | p95 | "
-        "longest request | rendered in the request (before) p50 | click-to-file / before |",
+        "longest in a web worker | rendered in the request (before) p50 | click-to-file / before |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     verdicts = []
@@ -345,7 +362,8 @@ def report(results: dict, rounds: int, wait: float) -> str:
             f"**{'met' if p95(minute['clicks']) < GOAL_CLICK_P95 else 'not met'}**); the longest "
             f"any download held a web worker {ms(longest)} ms (goal under {ms(GOAL_BUSY)} ms: "
             f"**{'met' if longest < GOAL_BUSY else 'not met'}**), against "
-            f"{ms(statistics.median(result['healthz']))} ms for `/healthz` (median of 30); "
+            f"{ms(statistics.median(result['healthz']))} ms for `/healthz` (median of 30, in its "
+            "worker); "
             f"the worker first made the demo school's files in {result['warm_seconds']:.0f} s."
         )
     lines += ["", *verdicts, "", SECTION_END, ""]
