@@ -22,12 +22,14 @@ $(VENV)/.installed-test: pyproject.toml setup.py constraints.txt | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 # gunicorn, as deployed, and with no access log (its default): nothing about a pupil's
-# request, their address or the check-in's path, is written anywhere.
+# request, their address or the check-in's path, is written anywhere. The render worker
+# (packs and summaries, off the requests) runs beside it and stops with it.
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) cmt demo
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	CMT_LOCAL_DEVELOPMENT=true $(BIN)/gunicorn --workers 1 --threads 4 \
+	@echo "Serving on http://127.0.0.1:$(PORT) with a render worker (Ctrl+C stops both)"
+	$(FLASK) cmt worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		CMT_LOCAL_DEVELOPMENT=true $(BIN)/gunicorn --workers 1 --threads 4 \
 		--bind 127.0.0.1:$(PORT) 'app:app'
 
 test: $(VENV)/.installed-test

@@ -75,6 +75,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_wording(app)
     _register_blueprints(app)
 
+    from .renders import init_renders
+
+    init_renders(app)  # after the blueprints: their features have registered their renders
+
     from .cli import cmt
 
     app.cli.add_command(cmt)
@@ -130,6 +134,7 @@ def _finish_config(app: Flask) -> None:
 FEATURES = (
     "audit",
     "accounts",
+    "renders",
     "curriculum",
     "scheduling",
     "runner",

@@ -212,6 +212,29 @@ curriculum = AppGroup("curriculum", help="The lesson files.")
 cmt.add_command(curriculum)
 
 
+@cmt.command("worker")
+@click.option("--threads", type=int, default=None, help="Renders at once (RENDER_WORKER_THREADS).")
+def worker_command(threads: int | None) -> None:
+    """Render packs and term summaries off the web requests (run it beside the web app)."""
+    from .renders.worker import run_worker
+
+    try:
+        run_worker(
+            current_app._get_current_object(),
+            threads or current_app.config["RENDER_WORKER_THREADS"],
+        )
+    except RuntimeError as error:
+        _fail(str(error))
+
+
+@cmt.command("render-status")
+def render_status_command() -> None:
+    """Print the render queue's state: tasks waiting, and when a worker was last heard from."""
+    from .renders import queue_of
+
+    click.echo(json.dumps(queue_of(current_app).status(), indent=2))
+
+
 @curriculum.command("check")
 @click.option(
     "--lessons",

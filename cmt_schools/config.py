@@ -66,6 +66,24 @@ class Defaults:
     MAIL_SMTP_TIMEOUT = 10.0
     MAIL_FROM: str | None = None
 
+    # Packs and term summaries are rendered by a worker (`flask --app app cmt worker`) and
+    # kept in the database (cmt_schools/renders/). The queue: unset for an SQLite file in
+    # the instance folder (one machine), redis://... for several hosts, "inline" to render
+    # in the request (tests).
+    RENDER_QUEUE_URL: str | None = None
+    RENDER_QUEUE_NAME = "cmt-renders"
+    RENDER_QUEUE_TIMEOUT = 1.0  # seconds to wait for the queue's storage before rendering here
+    RENDER_WORKER_THREADS = 2
+    # Render what a change alters as soon as it is committed, after this many seconds (a
+    # burst of changes, such as a plan laid out, then makes one round of renders).
+    RENDER_AHEAD = True
+    RENDER_AHEAD_DELAY_SECONDS = 5.0
+    # The worker renders every school's files for the coming week when it starts (after a
+    # deployment that changed a lesson, they are new files).
+    RENDER_WARM_ON_START = True
+    RENDER_STORE_MAX_BYTES = 512 * 1024 * 1024
+    RENDER_STORE_MAX_FILES = 2000
+
 
 def normalise_database_url(url: str) -> str:
     """Accept the usual postgres:// and postgresql:// forms and use the psycopg 3 driver."""

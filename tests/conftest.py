@@ -74,6 +74,9 @@ def base_test_config(instance: Path, database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        # Files are rendered in the request that asks (tests/test_renders.py runs a worker).
+        "RENDER_QUEUE_URL": "inline",
+        "RENDER_AHEAD": False,
         **FAST_ARGON2,
     }
 
@@ -379,6 +382,8 @@ def start_server(
         "CMT_DATABASE_URL": database_url,
         "CMT_SECRET_KEY": "live-secret-key-" + "y" * 32,
         "CMT_LOCAL_DEVELOPMENT": "true",
+        # No worker runs beside these servers: each renders its files in the request.
+        "CMT_RENDER_QUEUE_URL": "inline",
         **FAST_ARGON2_ENV,
         **(extra_env or {}),
     }

@@ -302,6 +302,7 @@ def test_healthz_reports_the_database(client):
         "database": "ok",
         "rate_limit_storage": "ok",
         "instance_folder": "ok",
+        "render_worker": "inline",
     }
 
 

@@ -4,6 +4,7 @@ and nothing about anyone's requests (their address, a pupil's path) reaches its 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -61,13 +62,19 @@ def test_make_run_serves_the_login_and_the_demo_lead_signs_in(tmp_path, page):
         page.wait_for_url(base + "/dashboard")
         expect(page.get_by_role("heading", name="Hello, Sam Okafor")).to_be_visible()
         code = re.search(r"join code ([A-Z0-9]{6})", output).group(1)
+        # The render worker started beside the server and is heard from.
+        while json_of(base + "/healthz")["render_worker"] != "ok":
+            assert time.monotonic() < deadline + 60, (tmp_path / "make-run.log").read_text()
+            time.sleep(0.5)
+        assert "renders: worker started" in (tmp_path / "make-run.log").read_text()
         # A pupil on another address joins the demo's open check-in, and mistypes once.
         for path in (f"/join?code={code}", f"/join/{code}", "/join?code=QQQQQQ", "/nope"):
             assert get_from(PUPIL_ADDRESS, port, path) in {200, 302, 404}
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        process.wait(timeout=30)
     output = (tmp_path / "make-run.log").read_text()
+    assert not group_alive(process.pid, within=30), "the render worker outlived make run"
     assert PUPIL_ADDRESS not in output and "pupil-device-marker" not in output
     assert code not in output.split("join code", 1)[1].split("\n", 1)[1]
     assert "/join" not in output.split("at /join", 1)[1]
@@ -75,6 +82,23 @@ def test_make_run_serves_the_login_and_the_demo_lead_signs_in(tmp_path, page):
 
 
 PUPIL_ADDRESS = "127.0.0.2"
+
+
+def group_alive(group: int, *, within: float) -> bool:
+    """Whether any process of the group is still there after `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def json_of(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+        return json.load(response)
 
 
 def get_from(source: str, port: int, path: str) -> int:

@@ -8,7 +8,6 @@ the tests that need a fresh database (access, cache, hostile text) print small l
 from __future__ import annotations
 
 import io
-import os
 import re
 import threading
 from datetime import date, datetime, time, timedelta
@@ -26,7 +25,7 @@ from cmt_schools.curriculum.loader import load_curriculum
 from cmt_schools.database import begin_write
 from cmt_schools.extensions import db
 from cmt_schools.packs import rendering, services, worksheets
-from cmt_schools.packs.cache import PackCache
+from cmt_schools.renders.models import RenderedFile
 from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass
 
 from .conftest import PASSWORD, base_test_config
@@ -440,7 +439,12 @@ def renders(monkeypatch) -> list[str]:
     return rendered
 
 
-def test_a_cached_pack_is_served_without_rendering_and_a_change_renders_anew(
+def stored_packs() -> list[RenderedFile]:
+    db.session.rollback()  # a fresh read: the request committed in its own session
+    return db.session.scalars(select(RenderedFile).where(RenderedFile.kind == "pack")).all()
+
+
+def test_a_stored_pack_is_served_without_rendering_and_a_change_renders_anew(
     app, client, make_school, make_teacher, make_lead, renders
 ):
     school = make_school()
@@ -454,14 +458,14 @@ def test_a_cached_pack_is_served_without_rendering_and_a_change_renders_anew(
     first = client.get(url)
     assert first.status_code == 200
     assert len(renders) == before + 1
-    cached = list((Path(app.instance_path) / "pack-cache").glob("*.pdf"))
-    assert len(cached) == 1
-    written_at = cached[0].stat().st_mtime_ns
+    kept = stored_packs()
+    assert len(kept) == 1 and kept[0].content == first.data and kept[0].school_id == school.id
+    key, written_at = kept[0].key, kept[0].created_at
 
     second = client.get(url)
     assert second.data == first.data
-    assert len(renders) == before + 1  # no render: straight from the cache
-    assert cached[0].stat().st_mtime_ns == written_at
+    assert len(renders) == before + 1  # no render: straight from the store
+    assert [(row.key, row.created_at) for row in stored_packs()] == [(key, written_at)]
 
     accounts.update_school_settings(
         db.session.get(School, school.id),
@@ -479,47 +483,7 @@ def test_a_cached_pack_is_served_without_rendering_and_a_change_renders_anew(
     assert len(renders) == before + 2
     text = flat("\n".join(read_pdf(third.data)[1]))
     assert "Mr Jones in the library" in text and "Kooth kooth.com" in text
-
-
-def test_the_same_pack_is_not_rendered_twice_at_once(app, make_school, make_teacher, renders):
-    school = make_school()
-    lesson = CURRICULUM.lesson("ks2/08-blocks-and-toolkit")
-    pack = services.lesson_pack_input(school, lesson)
-    db.session.rollback()
-    before = len(renders)
-    results: list[bytes] = []
-    start = threading.Barrier(3)
-
-    def download():
-        with app.app_context():
-            start.wait()
-            results.append(services.render_lesson_pack(pack))
-
-    threads = [threading.Thread(target=download) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(renders) == before + 1
-    assert len(results) == 3 and len(set(results)) == 1
-
-
-def test_the_cache_folder_stays_within_its_limits(tmp_path):
-    cache = PackCache(tmp_path, max_files=2)
-    pdf = b"%PDF-1.7\n...\n%%EOF\n"
-    for key in ("aa01", "aa02", "aa03"):
-        assert cache.get_or_create(key, lambda: pdf) == pdf
-    assert sorted(path.stem for path in tmp_path.glob("*.pdf")) == ["aa02", "aa03"]
-    (tmp_path / "aa03.pdf").write_bytes(b"%PDF-1.7\nhalf a fi")  # damaged: made again
-    assert cache.get("aa03") is None
-    assert not list(tmp_path.glob(".writing-*"))
-    left_behind = tmp_path / ".writing-crashed.tmp"
-    left_behind.write_bytes(b"%PDF-1.7\n")
-    os.utime(left_behind, (0, 0))
-    cache.prune()
-    assert not left_behind.exists()
-    with pytest.raises(ValueError):
-        cache.path_for("../escape")
+    assert len(stored_packs()) == 2  # a new key; the old file waits to be pruned
 
 
 # ---------------------------------------------------------------- who may download what

@@ -224,6 +224,7 @@ HEALTHY = {
     "database": "ok",
     "rate_limit_storage": "ok",
     "instance_folder": "ok",
+    "render_worker": "inline",
 }
 
 

@@ -746,7 +746,7 @@ def test_the_page_explains_its_columns_first_and_cautions_about_many_comparisons
 def test_no_chart_is_drawn_for_a_group_with_no_week_shown(client, oak):
     # 8's small class alone in a week: nothing shown that week for Year 8 or the school.
     from cmt_schools.reports.charts import trend_chart
-    from cmt_schools.reports.views import _charts
+    from cmt_schools.reports.context import _charts
 
     summary = summary_of(oak)
     charts = _charts(summary)

@@ -84,7 +84,8 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
 ):
     lines = deploy_block()
     build, *on_the_server = lines
-    assert build.startswith("python3 -m pip wheel") and "gunicorn" in on_the_server[-1]
+    assert build.startswith("python3 -m pip wheel") and "gunicorn" in on_the_server[-2]
+    assert on_the_server[-1].startswith("cmt worker"), "the render worker runs beside gunicorn"
     base_env = {
         key: value
         for key, value in os.environ.items()
@@ -118,6 +119,7 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
     ]
     assert exported == list(exports), "the README exports other settings than this test sets"
     script = ["set -euo pipefail"]
+    serve = None
     for line in on_the_server:
         if line.startswith("export "):
             continue
@@ -127,8 +129,12 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
             line = 'printf "%s\\n%s\\n" "$WHEEL_PASSWORD" "$WHEEL_PASSWORD" | ' + line
         if line.startswith("gunicorn "):
             line = line.replace("--workers 4", "--workers 2")
-            line = "exec " + line.replace("0.0.0.0:8000", f"127.0.0.1:{port}")
+            serve = "exec " + line.replace("0.0.0.0:8000", f"127.0.0.1:{port}")
+            continue
+        if line.startswith("cmt worker"):
+            line = "cmt worker &"  # its own service on a server; here beside gunicorn
         script.append(line)
+    script.append(serve)
     env = {
         **base_env,
         **exports,
@@ -155,6 +161,7 @@ def test_the_readme_deploy_steps_install_the_wheel_and_serve_from_an_empty_folde
         assert "Created school 1: Oakfield Academy" in log
         assert "Created lead head@oakfield.sch.uk" in log
         assert "lead@oakfield.example" in log  # the demo's logins
+        wait_for_the_worker(base, log_path)
         fetch_a_page_a_stylesheet_and_a_lesson_pack(base)
         installed = run(
             "venv/bin/python -c 'import cmt_schools; print(cmt_schools.__file__)'",
@@ -195,6 +202,24 @@ def wait_until_serving(base: str, process: subprocess.Popen, log_path: Path) -> 
         time.sleep(0.5)
 
 
+def wait_for_the_worker(base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 120
+    while requests.get(base + "/healthz", timeout=5).json()["render_worker"] != "ok":
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.5)
+
+
+def download_when_ready(browser: requests.Session, url: str) -> requests.Response:
+    """The file, following the page that waits for it while the worker makes it."""
+    deadline = time.monotonic() + 300
+    response = browser.get(url, timeout=120)
+    while response.status_code == 202:
+        assert time.monotonic() < deadline, "the worker did not make the file"
+        time.sleep(1)
+        response = browser.get(url, timeout=120)
+    return response
+
+
 def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
     browser = requests.Session()
     login = browser.get(base + "/login", timeout=10)
@@ -216,7 +241,7 @@ def fetch_a_page_a_stylesheet_and_a_lesson_pack(base: str) -> None:
         timeout=10,
     )
     assert signed_in.status_code == 302
-    pack = browser.get(base + "/packs/lesson/ks3/01-what-compassion-is.pdf", timeout=120)
+    pack = download_when_ready(browser, base + "/packs/lesson/ks3/01-what-compassion-is.pdf")
     assert pack.status_code == 200 and pack.headers["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pack.content))
     assert len(reader.pages) >= 2

@@ -18,6 +18,7 @@ import errno
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -36,6 +37,16 @@ DEGRADED = "degraded"
 logger = logging.getLogger("cmt_schools.health")
 # What each process last reported per dependency, so a change is logged once, not per poll.
 _last_reported: dict[str, str] = {}
+# Parts that features add (the render worker): name -> a function giving its state. A
+# state in HEALTHY_STATES is not a reason for "degraded".
+_feature_parts: dict[str, tuple[Callable[[], str], frozenset[str], Callable[[str], str]]] = {}
+
+
+def add_health_part(
+    name: str, state: Callable[[], str], healthy: frozenset[str], advice: Callable[[str], str]
+) -> None:
+    """Report `state()` as `name` in /healthz; `advice(state)` is logged when it turns bad."""
+    _feature_parts[name] = (state, healthy, advice)
 
 
 def _writable(path: Path) -> bool:
@@ -95,27 +106,33 @@ def health() -> tuple[dict[str, str], int]:
         "rate_limit_storage": rate_limit_storage_state(),
         "instance_folder": instance_folder_state(),
     }
+    healthy = {part: frozenset({OK}) for part in report}
+    for part, (state, healthy_states, _advice_for) in _feature_parts.items():
+        report[part] = state()
+        healthy[part] = healthy_states
     for part, state in report.items():
-        _log_if_changed(part, state)
+        _log_if_changed(part, state, healthy[part])
     if report["database"] != OK:
         return {"status": DOWN, **report}, 503
-    if any(state != OK for state in report.values()):
+    if any(state not in healthy[part] for part, state in report.items()):
         return {"status": DEGRADED, **report}, 200
     return {"status": OK, **report}, 200
 
 
-def _log_if_changed(part: str, state: str) -> None:
+def _log_if_changed(part: str, state: str, healthy: frozenset[str] = frozenset({OK})) -> None:
     before = _last_reported.get(part, OK)
     _last_reported[part] = state
-    if state == before:
+    if state == before or (state in healthy and before in healthy | {OK}):
         return
-    if state == OK:
+    if state in healthy:
         logger.warning("health: %s is ok again", part)
     else:
         logger.error("health: %s is %s: %s", part, state, _advice(part, state))
 
 
 def _advice(part: str, state: str) -> str:
+    if part in _feature_parts:
+        return _feature_parts[part][2](state)
     if part == "rate_limit_storage":
         return (
             "rate limits are counted in each process's memory until it answers "

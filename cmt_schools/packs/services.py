@@ -4,8 +4,8 @@ A pack is described by a `PackInput` of plain values (school, class, lessons and
 read from the database by `lesson_pack_input` or `term_pack_input`. The PDF depends on
 nothing else but the lesson files and the print templates, so a hash of the input, the
 lessons' content versions and the templates' own hash is a complete cache key:
-`render_lesson_pack` / `render_term_pack` return the cached PDF for an unchanged pack at
-once, and render (once, host-wide; see cache.py) when anything that shows in it changed.
+a worker renders each pack once and keeps it under that key (cmt_schools/renders/), and a
+download of an unchanged pack finds it there.
 
 Bounded cost: every piece of teacher- or lead-entered text has a length limit (the form's),
 a term pack holds at most MAX_TERM_LESSONS lessons, and a lesson file is itself limited
@@ -41,7 +41,6 @@ from ..curriculum.schema import BAND_RULES, Lesson
 from ..extensions import db
 from ..scheduling.models import LessonOccurrence, SchoolClass
 from . import rendering
-from .cache import PackCache
 from .resources import HOME_CARDS_PER_PAGE, resource_pages, resources_version
 from .worksheets import sheet_layout
 
@@ -231,35 +230,12 @@ def term_pack_input(school: School, school_class: SchoolClass) -> PackInput:
     )
 
 
-# ---------------------------------------------------------------- rendering, cached
+# ---------------------------------------------------------------- rendering
 
 
-def render_lesson_pack(pack: PackInput) -> bytes:
-    """The lesson pack's PDF: from the cache when nothing in it changed, else rendered once."""
-    if pack.kind != "lesson":
-        raise ValueError("not a lesson pack")
-    return _cached_render(pack)
-
-
-def render_term_pack(pack: PackInput) -> bytes:
-    """The term pack's PDF: from the cache when nothing in it changed, else rendered once."""
-    if pack.kind != "term":
-        raise ValueError("not a term pack")
-    return _cached_render(pack)
-
-
-def pack_cache() -> PackCache:
-    config = current_app.config
-    folder = config.get("PACK_CACHE_DIR") or Path(current_app.instance_path) / "pack-cache"
-    return PackCache(
-        Path(folder),
-        max_bytes=config.get("PACK_CACHE_MAX_BYTES", 256 * 1024 * 1024),
-        max_files=config.get("PACK_CACHE_MAX_FILES", 1000),
-    )
-
-
-def _cached_render(pack: PackInput) -> bytes:
-    return pack_cache().get_or_create(pack.cache_key(), lambda: _render(pack))
+def render_pack(pack: PackInput) -> bytes:
+    """The pack's PDF, rendered now (a worker calls this; downloads take the stored file)."""
+    return _render(pack)
 
 
 def _render(pack: PackInput) -> bytes:

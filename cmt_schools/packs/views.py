@@ -13,9 +13,11 @@ from ..core.tenancy import get_owned_or_404
 from ..curriculum.loader import load_curriculum
 from ..curriculum.schema import BAND_RULES
 from ..extensions import db
+from ..renders.downloads import send_rendered
 from ..scheduling.models import LessonOccurrence, SchoolClass
 from ..scheduling.services import describe_occurrence, lesson_label
 from . import services
+from .ahead import pack_job
 from .audit import record_pack_download
 
 bp = Blueprint("packs", __name__, url_prefix="/packs")
@@ -30,6 +32,7 @@ def lesson_pack(band: str, slug: str):
     return _download(
         lambda: services.lesson_pack_input(current_user.school, lesson),
         f"Lesson pack (PDF) for {band.upper()} {lesson_label(lesson.key)}",
+        f"the {band.upper()} lesson pack for {lesson_label(lesson.key)}",
     )
 
 
@@ -54,6 +57,7 @@ def occurrence_pack(occurrence_id: int):
     return _download(
         lambda: services.lesson_pack_input(current_user.school, lesson, occurrence=occurrence),
         f"Lesson pack (PDF) for {describe_occurrence(occurrence)}",
+        f"the lesson pack for {describe_occurrence(occurrence)}",
     )
 
 
@@ -64,10 +68,15 @@ def term_pack(class_id: int):
     return _download(
         lambda: services.term_pack_input(current_user.school, school_class),
         f"Term pack (PDF) for {school_class.name}",
+        f"the term pack for {school_class.name}",
     )
 
 
-def _download(read_input: Callable[[], services.PackInput], what: str) -> Response | tuple:
+def _download(
+    read_input: Callable[[], services.PackInput], what: str, title: str
+) -> Response | tuple:
+    """The pack, or a page that waits for it. `what` is for the audit log, `title` for
+    the page: "the term pack for 8B"."""
     try:
         pack = read_input()
     except services.PackRefused as refused:
@@ -80,15 +89,10 @@ def _download(read_input: Callable[[], services.PackInput], what: str) -> Respon
             ),
             400,
         )
-    # The input is plain values now: end the read transaction before the (slower) render
-    # rather than hold a database connection open through it.
-    db.session.rollback()
-    render = services.render_term_pack if pack.kind == "term" else services.render_lesson_pack
-    pdf = render(pack)
-    filename = services.pack_filename(pack)  # letters, digits and hyphens only: safe to quote
-    record_pack_download(school_id=current_user.school_id, user_id=current_user.id, what=what)
-    return Response(
-        pdf,
+    school_id, user_id = current_user.school_id, current_user.id
+    return send_rendered(
+        pack_job(pack, title),
+        filename=services.pack_filename(pack),  # letters, digits and hyphens only: safe to quote
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        on_sent=lambda: record_pack_download(school_id=school_id, user_id=user_id, what=what),
     )

@@ -16,13 +16,19 @@ from .model import TermSummary
 
 def record_download(user: User, summary: TermSummary, file_format: str) -> None:
     """Write one audit event for a downloaded term summary (who, what, when)."""
-    term_name = " ".join(summary.term.name.split())  # one line in the log, whatever it holds
+    record_term_download(user, summary.school_id, summary.term, file_format)
+
+
+def record_term_download(user: User, school_id: int, term, file_format: str) -> None:
+    """Write one audit event for a downloaded term summary of `term`. Commits."""
+    term_name = " ".join(term.name.split())  # one line in the log, whatever it holds
+    user_id = user.id
     begin_write()
     record_event(
         "report.download",
-        school_id=summary.school_id,
-        user_id=user.id,
-        detail=f"Term summary ({file_format.upper()}) for {term_name}, {_dates(summary.term)}",
+        school_id=school_id,
+        user_id=user_id,
+        detail=f"Term summary ({file_format.upper()}) for {term_name}, {_dates(term)}",
     )
     db.session.commit()
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..checkins.services import finalise_due_checkins
 from ..core.access import LEAD, allow
 from ..core.dates import staff_today
 from ..core.navigation import add_nav_item
-from ..packs.rendering import render_pdf
+from ..renders.downloads import send_rendered
 from ..scheduling.services import terms_of
-from . import exports, services
-from .charts import trend_chart
+from . import services
+from .ahead import summary_filename, summary_job
+from .audit import record_term_download
+from .context import summary_context
 from .forms import AuditPageForm, TermChoiceForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -97,46 +99,10 @@ def _chosen_term(terms):
     return term
 
 
-def _summary_or_404():
-    terms = terms_of(current_user.school_id, newest_first=True)
-    term = _chosen_term(terms)
-    if term is None:
-        abort(404)
-    return _summarise(term)
-
-
 def _summarise(term) -> services.TermSummary:
     # Check-ins past their closing time get their release first, so the summary counts them.
     finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
     return services.summarise_term(current_user.school, term, today=staff_today())
-
-
-def _charts(summary: services.TermSummary) -> dict:
-    charts = {}
-    for index, group in enumerate([summary.school, *summary.years]):
-        if group.has_trend:  # no chart of nothing: a group whose every week was too small
-            charts[group.key] = trend_chart(group, summary.weeks, f"trend-{index}")
-    return charts
-
-
-def _context(summary: services.TermSummary) -> dict:
-    return {
-        "summary": summary,
-        "charts": _charts(summary),
-        # How many changes the summary shows, for the caution about many comparisons.
-        "comparisons": sum(
-            1
-            for group in summary.groups()
-            for measure in services.MEASURES
-            if group.changes[measure].change is not None
-        ),
-        "caveats": exports.CAVEATS,
-        "measures": services.MEASURE_INFO,
-        "measure_keys": services.MEASURES,
-        "kinds": services.KINDS,
-        "kind_labels": services.KIND_LABELS,
-        "x": exports,
-    }
 
 
 @bp.route("/term-summary")
@@ -148,32 +114,39 @@ def term_summary():
     if term is None:
         return render_template("reports/term_summary.html", form=form, summary=None)
     summary = _summarise(term)
-    return render_template("reports/term_summary.html", form=form, **_context(summary))
+    return render_template("reports/term_summary.html", form=form, **summary_context(summary))
 
 
 @bp.route("/term-summary.pdf")
 @allow(LEAD)
 def term_summary_pdf():
-    summary = _summary_or_404()
-    html = render_template("reports/term_summary_print.html", **_context(summary))
-    pdf = render_pdf(html)
-    services.record_download(current_user, summary, "pdf")
-    return _download(pdf, "application/pdf", exports.download_name(summary, "pdf"))
+    return _summary_file("pdf", "application/pdf")
 
 
 @bp.route("/term-summary.csv")
 @allow(LEAD)
 def term_summary_csv():
-    summary = _summary_or_404()
-    data = exports.to_csv(summary)
-    services.record_download(current_user, summary, "csv")
-    return _download(data, "text/csv; charset=utf-8", exports.download_name(summary, "csv"))
+    return _summary_file("csv", "text/csv; charset=utf-8")
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _summary_file(file_format: str, mimetype: str):
+    """The term's summary file from the store, or a page that waits for it (renders/)."""
+    terms = terms_of(current_user.school_id, newest_first=True)
+    term = _chosen_term(terms)
+    if term is None:
+        abort(404)
+    # Check-ins past their closing time get their release first, so the summary counts them.
+    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
+    job = summary_job(current_user.school, term, staff_today(), file_format)
+    user = current_user._get_current_object()
+    school_id = current_user.school_id
+    return send_rendered(
+        job,
+        filename=summary_filename(term, file_format),
+        mimetype=mimetype,
+        on_sent=lambda: record_term_download(user, school_id, term, file_format),
+        back=("Back to the term summary", url_for("reports.term_summary", term=term.id)),
+    )
 
 
 @bp.route("/audit-log")

@@ -1,0 +1,74 @@
+"""The store of rendered files: get one by its key, keep a new one, stay within limits.
+
+The files live in the database (models.py), so every host of a deployment serves what any
+worker rendered. Limits keep the table from growing without end: after each new file the
+oldest beyond RENDER_STORE_MAX_BYTES or RENDER_STORE_MAX_FILES are deleted; the next
+request for one of those simply renders it again.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..database import begin_write
+from ..extensions import db
+from .models import RenderedFile
+
+
+def stored(key: str) -> bytes | None:
+    """The file with this key, or None if it has not been rendered (or was pruned)."""
+    return db.session.scalar(select(RenderedFile.content).where(RenderedFile.key == key))
+
+
+def is_stored(key: str) -> bool:
+    return db.session.scalar(select(RenderedFile.key).where(RenderedFile.key == key)) is not None
+
+
+def keep(key: str, *, kind: str, school_id: int, content: bytes) -> None:
+    """Keep a rendered file under its key (a second copy of the same key is ignored). Commits."""
+    begin_write()
+    if is_stored(key):
+        db.session.commit()
+        return
+    db.session.add(
+        RenderedFile(key=key, kind=kind, school_id=school_id, size=len(content), content=content)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # another host kept the same file a moment before
+        db.session.rollback()
+        return
+    prune()
+
+
+def prune() -> None:
+    """Delete the oldest files until the store is within its size and count limits. Commits."""
+    config = current_app.config
+    max_bytes, max_files = config["RENDER_STORE_MAX_BYTES"], config["RENDER_STORE_MAX_FILES"]
+    count, total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(RenderedFile.size), 0))
+    ).one()
+    if count <= max_files and total <= max_bytes:
+        db.session.rollback()
+        return
+    begin_write()
+    doomed = []
+    # Newest first: keep files while they fit, and delete the rest.
+    rows = db.session.execute(
+        select(RenderedFile.key, RenderedFile.size).order_by(
+            RenderedFile.created_at.desc(), RenderedFile.key
+        )
+    ).all()
+    kept_bytes = kept_files = 0
+    for key, size in rows:
+        # The newest file is always kept, however large: it was rendered to be served.
+        if not kept_files or (kept_files < max_files and kept_bytes + size <= max_bytes):
+            kept_files += 1
+            kept_bytes += size
+        else:
+            doomed.append(key)
+    if doomed:
+        db.session.execute(delete(RenderedFile).where(RenderedFile.key.in_(doomed)))
+    db.session.commit()

@@ -1,0 +1,180 @@
+"""Term summaries as render jobs: the PDF and the CSV of a school's term, made by a worker.
+
+A summary's key must be known before the summary is: working the summary out is what takes
+the time. So the key is a hash of what the summary is made from, read cheaply: the school's
+settings, the term, the date (it says which lessons are overdue and which week it is), the
+classes and their teachers, each class's lesson and delivery counts (two grouped statements,
+a row per class), and the term's finalised check-ins by count and ids (their released
+figures are written once, when the check-in is finalised, and never change). Anything that
+changes what the PDF shows changes one of these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlalchemy import func, select
+
+from ..accounts.models import School
+from ..checkins.models import CheckIn, CheckInRelease
+from ..checkins.services import finalise_due_checkins
+from ..core.dates import school_today, utcnow
+from ..extensions import db
+from ..packs.rendering import render_pdf
+from ..renders import RenderJob, each_day, every_few_minutes, plans_ahead, renderer, watch
+from ..runner.models import Delivery
+from ..scheduling.models import SchoolClass, Term
+from . import exports, queries
+from .context import summary_context
+from .summary import summarise_term
+
+PRINT_TEMPLATE = "reports/term_summary_print.html"
+# Bump when the PDF changes in a way the templates' and modules' hash would not show.
+SUMMARY_LAYOUT_VERSION = "1"
+
+
+FORMATS = {"pdf": "the term summary", "csv": "the term summary's table"}
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    school_id: int
+    term_id: int
+    today: date
+
+
+def summary_job(school: School, term: Term, today: date, file_format: str = "pdf") -> RenderJob:
+    """The summary as a PDF ("pdf") or as its tidy table ("csv"): one key each."""
+    key = summary_key(school, term, today)
+    if file_format != "pdf":
+        key = hashlib.sha256(f"{key}:{file_format}".encode()).hexdigest()
+    return RenderJob(
+        kind=f"summary-{file_format}",
+        key=key,
+        school_id=school.id,
+        spec=SummarySpec(school.id, term.id, today),
+        what=f"{FORMATS[file_format]} for {' '.join(term.name.split())}",
+    )
+
+
+def summary_filename(term: Term, file_format: str = "pdf") -> str:
+    return f"term-summary-{exports.safe_filename(term.name, f'term-{term.id}')}.{file_format}"
+
+
+def summary_key(school: School, term: Term, today: date) -> str:
+    params = queries.query_params(school.id, term, today)
+    connection = db.session.connection()
+    classes = connection.execute(queries.CLASS_QUERY, {"school_id": school.id}).all()
+    delivery = connection.execute(queries.DELIVERY_QUERY, params).all()
+    checkins = connection.execute(
+        select(
+            func.count(CheckIn.id),
+            func.coalesce(func.sum(CheckIn.id), 0),
+            func.coalesce(func.sum(CheckIn.answer_count), 0),
+            func.count(CheckInRelease.check_in_id),
+        )
+        .select_from(CheckIn)
+        .outerjoin(CheckInRelease, CheckInRelease.check_in_id == CheckIn.id)
+        .where(queries._TERM_CHECKINS),
+        params,
+    ).one()
+    payload = {
+        "school": {column.key: getattr(school, column.key) for column in School.__table__.c},
+        "term": [term.id, term.name, term.first_day, term.last_day],
+        "today": today,
+        "classes": [list(row) for row in sorted(classes)],
+        "delivery": [list(row) for row in sorted(delivery)],
+        "checkins": list(checkins),
+        "layout": layout_version(),
+    }
+    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+_layout_version: dict[str, str] = {}
+
+
+def layout_version() -> str:
+    """A hash of the summary's templates, its print stylesheet and the reports modules."""
+    if "hash" not in _layout_version:
+        digest = hashlib.sha256(SUMMARY_LAYOUT_VERSION.encode())
+        templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
+        files = sorted((templates / "reports").glob("*.html"))
+        files += sorted(Path(__file__).parent.glob("*.py"))
+        files += [Path(current_app.static_folder or "static") / "css" / "report-print.css"]
+        for path in files:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        _layout_version["hash"] = digest.hexdigest()[:16]
+    return _layout_version["hash"]
+
+
+def _summary(spec: SummarySpec):
+    school = db.session.get(School, spec.school_id)
+    term = db.session.get(Term, spec.term_id)
+    if school is None or term is None or term.school_id != school.id:
+        raise LookupError("the school or its term is gone")
+    return summarise_term(school, term, today=spec.today)
+
+
+@renderer("summary-pdf")
+def render(spec: SummarySpec) -> bytes:
+    summary = _summary(spec)
+    return render_pdf(render_template(PRINT_TEMPLATE, **summary_context(summary)))
+
+
+@renderer("summary-csv")
+def render_csv(spec: SummarySpec) -> bytes:
+    return exports.to_csv(_summary(spec))
+
+
+@plans_ahead("summary")
+def current_summary(school_id: int) -> Iterator[RenderJob]:
+    """The summary a lead opening the page today would see: the term today falls in (or
+    the latest started, or the next)."""
+    school = db.session.get(School, school_id)
+    if school is None:
+        return
+    today = school_today(school)
+    terms = db.session.scalars(
+        select(Term).where(Term.school_id == school_id).order_by(Term.first_day.desc())
+    ).all()
+    term = queries.default_term(list(terms), today)
+    if term is not None:
+        yield summary_job(school, term, today, "pdf")
+        yield summary_job(school, term, today, "csv")
+
+
+@plans_ahead("school")
+def school_summary(school_id: int) -> Iterator[RenderJob]:
+    yield from current_summary(school_id)
+
+
+@plans_ahead("class")
+def class_summary(class_id: int) -> Iterator[RenderJob]:
+    school_id = db.session.scalar(select(SchoolClass.school_id).where(SchoolClass.id == class_id))
+    if school_id is not None:
+        yield from current_summary(school_id)
+
+
+@every_few_minutes
+def finalise_closed_checkins() -> None:
+    finalise_due_checkins(utcnow())
+
+
+@each_day
+def every_school() -> set[tuple[str, int]]:
+    return {("summary", school_id) for school_id in db.session.scalars(select(School.id))}
+
+
+watch(CheckIn, lambda check_in: [("summary", check_in.school_id)])
+watch(Delivery, lambda delivery: [("summary", delivery.school_id)])
+watch(Term, lambda term: [("summary", term.school_id)])
+# A lesson moved, skipped or cancelled changes the summary's counts too: its class's scope
+# (packs watch lessons for it) plans the summary as well (class_summary).
