@@ -5,8 +5,8 @@ compares with headless Chromium printing the same HTML.
     .venv/bin/python benchmarks/packs.py --quick    # fewer repetitions, RESULTS.md untouched
 
 WeasyPrint is timed in this (running) process through the same functions the download
-views call: "cold" is a render with an empty pack cache, "cached" a download of a pack
-already in the cache. The first render of a process also pays for loading fonts; it is
+views call: "cold" is a render with an empty store of rendered files, "cached" a download
+of a pack already in the store. The first render of a process also pays for loading fonts; it is
 shown on its own. Peak memory of a cold term pack is measured in a fresh subprocess
 (getrusage's peak RSS, and tracemalloc's peak of Python allocations in another run).
 Chromium (Playwright, /usr/bin/chromium) prints the very same HTML, with the same static
@@ -66,6 +66,9 @@ def make_app(folder: Path):
             "SESSION_COOKIE_SECURE": False,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost",
+            # Rendered in the request: this script times the render itself and the store.
+            "RENDER_QUEUE_URL": "inline",
+            "RENDER_AHEAD": False,
             "ARGON2_TIME_COST": 2,
             "ARGON2_MEMORY_KIB": 19456,
             "ARGON2_PARALLELISM": 1,
@@ -163,7 +166,13 @@ def count_renders() -> list[str]:
 
 
 def clear_cache(app) -> None:
-    shutil.rmtree(Path(app.instance_path) / "pack-cache", ignore_errors=True)
+    """Empty the store of rendered files (cmt_schools/renders/store.py)."""
+    from cmt_schools.extensions import db
+    from cmt_schools.renders.models import RenderedFile
+
+    with app.app_context():
+        db.session.execute(db.delete(RenderedFile))
+        db.session.commit()
 
 
 def page_count(pdf: bytes) -> int:
@@ -188,13 +197,19 @@ def weasyprint_timings(app, ids: dict, repeats: int) -> dict:
     ):
 
         def render_once(kind=kind):
+            """The stored file, or a render kept in the store (what a worker does)."""
+            from cmt_schools.packs.ahead import pack_job
+            from cmt_schools.renders import store
+
             with app.app_context():
                 lesson_pack, term_pack = pack_inputs(app, ids)
-                pack = lesson_pack if kind == "lesson" else term_pack
-                render = (
-                    services.render_lesson_pack if kind == "lesson" else services.render_term_pack
-                )
-                return render(pack)
+                job = pack_job(lesson_pack if kind == "lesson" else term_pack, kind)
+                found = store.stored(job.key)
+                if found is not None:
+                    return found
+                pdf = services.render_pack(job.spec)
+                store.keep(job.key, kind="pack", school_id=job.school_id, content=pdf)
+                return pdf
 
         cold_wall, cold_cpu = [], []
         first = None
@@ -354,7 +369,7 @@ def memory_child(mode: str) -> None:
             Path("/proc/self/clear_refs").write_text("5")
             if mode == "tracemalloc":
                 tracemalloc.start()
-            services.render_term_pack(term_pack)
+            services.render_pack(term_pack)
             if mode == "tracemalloc":
                 report["tracemalloc_peak_bytes"] = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
