@@ -27,6 +27,7 @@ from cmt_schools.checkins import staff as checkin_staff
 from cmt_schools.curriculum.loader import load_curriculum
 from cmt_schools.extensions import db
 from cmt_schools.packs.ahead import term_pack_job
+from cmt_schools.packs.services import PackRefused
 from cmt_schools.renders import queue as render_queue
 from cmt_schools.renders import queue_of, store
 from cmt_schools.renders.models import RenderedFile
@@ -293,7 +294,7 @@ def test_a_plan_change_queues_its_class_and_renders_its_packs_and_summary(
     from cmt_schools.accounts.models import School
 
     school = db.session.get(School, school.id)
-    with pytest.raises(Exception, match="no lessons scheduled"):
+    with pytest.raises(PackRefused, match="no lessons scheduled"):
         term_pack_job(school, four_r)  # both lessons off: no term pack to make
     assert summary_job(school, _term(school), TODAY).key in stored_keys("summary-pdf")
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from flask import Flask
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from redis import ConnectionPool
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .jobs import RenderJob, Scope, daily_scopes, planned, render, routine_work
@@ -111,9 +112,9 @@ class RenderQueue:
                     self._release(job.key)
                     raise
             return "queued"
+        except SQLAlchemyError:  # the app's own database: not the queue's, so no fallback
+            raise
         except Exception as error:  # the queue's storage is down: never leave the user waiting
-            if isinstance(error, store_errors()):
-                raise
             logger.warning("renders: the queue cannot be reached (%s); rendering here", error)
             return self.render_here(job)
 
@@ -286,10 +287,3 @@ def health_advice(state: str) -> str:
         "the render queue's storage (RENDER_QUEUE_URL) does not answer; downloads are rendered "
         "by the web workers until it does"
     )
-
-
-def store_errors() -> tuple[type[BaseException], ...]:
-    """Errors of the app's own database: not the queue's, so not a reason to render here."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return (SQLAlchemyError,)
