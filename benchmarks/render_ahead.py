@@ -263,6 +263,11 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
             f"127.0.0.1:{port}",
             "--timeout",
             "120",
+            # Status, milliseconds in the worker and size: no path, address or time of day.
+            "--access-logfile",
+            str(folder / "access.log"),
+            "--access-logformat",
+            "%(s)s %(M)s %(B)s",
             "app:app",
         ],
         env,
