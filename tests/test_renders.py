@@ -318,7 +318,7 @@ def test_a_lesson_put_back_has_its_term_pack_ready_before_it_is_asked_for(
     response = client.get(f"/packs/class/{four_r.id}/term.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert queue.huey.pending_count() == 0  # served from the store: nothing rendered
-    assert "Lesson 8" in pdf_text(response.data) or "Blocks" in pdf_text(response.data)
+    assert "Blocks and my toolkit" in pdf_text(response.data)  # the lesson put back
 
 
 def test_a_recorded_delivery_queues_the_schools_summary(app, queue, school_with_class):
@@ -338,6 +338,38 @@ def test_a_recorded_delivery_queues_the_schools_summary(app, queue, school_with_
     assert ("ahead", ("summary", school.id)) in queued(queue)
     run_queued(queue)
     assert summary_job(school, _term(school), TODAY).key in stored_keys("summary-pdf")
+    page = summary_job(school, _term(school), TODAY, "html").key
+    assert page in stored_keys("summary-html")  # the page's figures too
+
+
+def _figures(page: str) -> str:
+    """The summary page's figures: what the store holds, without the page around them."""
+    return page[page.index('<div class="panel notice">') : page.index("</main>")]
+
+
+def test_the_summary_page_is_worked_out_once_then_read_from_the_store(
+    app, queue, school_with_class, monkeypatch
+):
+    _school, lead, teacher, four_r = school_with_class
+    nothing_rendered(queue)
+    client = sign_in(app, lead)
+    first = client.get("/reports/term-summary").get_data(as_text=True)
+    assert "Whole school" in first and "4R" in first
+    assert len(stored_keys("summary-html")) == 1
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("the summary was worked out again")
+
+    monkeypatch.setattr("cmt_schools.reports.ahead.summarise_term", not_again)
+    again = client.get("/reports/term-summary")
+    assert again.status_code == 200
+    assert _figures(again.get_data(as_text=True)) == _figures(first)
+
+    monkeypatch.undo()
+    set_occurrence_status(occurrences_of(four_r)[0], "skip", user=teacher)  # its counts change
+    changed = client.get("/reports/term-summary").get_data(as_text=True)
+    assert _figures(changed) != _figures(first)
+    assert len(stored_keys("summary-html")) == 2
 
 
 @BOTH_QUEUES

@@ -38,7 +38,7 @@ TODAY = date(2026, 11, 23)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     monkeypatch.setattr("cmt_schools.reports.views.staff_today", lambda: TODAY)
-    monkeypatch.setattr("cmt_schools.trusts.views.staff_today", lambda: TODAY)
+    monkeypatch.setattr("cmt_schools.trusts.views.trust_today", lambda: TODAY)
 
 
 def sign_in(app, user):

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -487,6 +488,20 @@ def _school_rows(table: Table, school_id: int) -> ColumnElement[bool] | None:
     return None
 
 
+_before_deletion: list[Callable[[int], dict[str, int]]] = []
+
+
+def before_school_data_deleted(
+    function: Callable[[int], dict[str, int]],
+) -> Callable[[int], dict[str, int]]:
+    """Register `function(school_id)`, run in the deletion's transaction before the school's
+    own rows go: for rows that show the school's data but are not the school's (a trust's
+    rendered summaries). It returns rows deleted per table, for the log."""
+    if function not in _before_deletion:
+        _before_deletion.append(function)
+    return function
+
+
 def delete_school_data(school: School, *, lead: User, confirmation: str) -> dict[str, int]:
     """Delete every row of the school's, in every table: pupils' answers, check-ins, lessons,
     classes, staff and the school itself. Other schools are untouched. Commits.
@@ -501,6 +516,8 @@ def delete_school_data(school: School, *, lead: User, confirmation: str) -> dict
         )
     school_id, lead_id = school.id, lead.id
     deleted: dict[str, int] = {}
+    for forget in _before_deletion:  # rows elsewhere that show the school's data
+        deleted.update(forget(school_id))
     # Children before parents, so no foreign key is ever left pointing at a deleted row.
     for table in reversed(db.metadata.sorted_tables):
         condition = _school_rows(table, school_id)

@@ -33,9 +33,10 @@ class RenderJob:
 
     kind: str
     key: str
-    school_id: int
+    school_id: int | None  # whose file it is: a school's, or (with school_id None) a trust's
     spec: Any
     what: str  # in words, for the log and the progress page: "Term pack for 8B"
+    trust_id: int | None = None
 
 
 Renderer = Callable[[Any], bytes]

@@ -22,9 +22,16 @@ class RenderedFile(db.Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # "pack", "summary", ...
-    # Whose data it shows: deleting a school's data deletes its files (onboarding/data.py
-    # deletes every row with the school's id; the foreign key cascades too).
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    # Whose data it shows: a school's (deleting a school's data deletes its files:
+    # onboarding/data.py deletes every row with the school's id; the foreign key cascades
+    # too), or a trust's (its summaries show each member school's released figures, so they
+    # go when any of those schools' data is deleted, and with the trust).
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school.id", ondelete="CASCADE"), index=True
+    )
+    trust_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trust.id", ondelete="CASCADE"), index=True
+    )
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(

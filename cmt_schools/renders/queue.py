@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .jobs import RenderJob, Scope, daily_scopes, planned, render, routine_work
-from .store import is_stored, keep
+from .store import is_stored, keep_job
 
 logger = logging.getLogger("cmt_schools.renders")
 
@@ -124,7 +124,7 @@ class RenderQueue:
         except Exception:
             logger.exception("renders: %s could not be made", job.what)
             return "failed"
-        keep(job.key, kind=job.kind, school_id=job.school_id, content=content)
+        keep_job(job, content)
         return "rendered"
 
     def failure(self, key: str) -> float | None:
@@ -155,7 +155,7 @@ class RenderQueue:
                 return
             started = time.perf_counter()
             content = render(job)
-            keep(job.key, kind=job.kind, school_id=job.school_id, content=content)
+            keep_job(job, content)
             logger.info(
                 "renders: made %s (%d KB) in %.1f s",
                 job.what,

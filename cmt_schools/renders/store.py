@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
+from .jobs import RenderJob
 from .models import RenderedFile
 
 
@@ -26,14 +27,27 @@ def is_stored(key: str) -> bool:
     return db.session.scalar(select(RenderedFile.key).where(RenderedFile.key == key)) is not None
 
 
-def keep(key: str, *, kind: str, school_id: int, content: bytes) -> None:
-    """Keep a rendered file under its key (a second copy of the same key is ignored). Commits."""
+def keep(
+    key: str, *, kind: str, school_id: int | None, content: bytes, trust_id: int | None = None
+) -> None:
+    """Keep a rendered file under its key (a second copy of the same key is ignored). Commits.
+
+    It belongs to a school (`school_id`) or, for a trust's summaries, to a trust."""
+    if (school_id is None) == (trust_id is None):
+        raise ValueError("a rendered file belongs to one school or to one trust")
     begin_write()
     if is_stored(key):
         db.session.commit()
         return
     db.session.add(
-        RenderedFile(key=key, kind=kind, school_id=school_id, size=len(content), content=content)
+        RenderedFile(
+            key=key,
+            kind=kind,
+            school_id=school_id,
+            trust_id=trust_id,
+            size=len(content),
+            content=content,
+        )
     )
     try:
         db.session.commit()
@@ -72,3 +86,14 @@ def prune() -> None:
     if doomed:
         db.session.execute(delete(RenderedFile).where(RenderedFile.key.in_(doomed)))
     db.session.commit()
+
+
+def keep_job(job: RenderJob, content: bytes) -> None:
+    """Keep a job's file, owned as the job says (a school's or a trust's). Commits."""
+    keep(
+        job.key,
+        kind=job.kind,
+        school_id=job.school_id,
+        trust_id=job.trust_id,
+        content=content,
+    )

@@ -1,4 +1,5 @@
-"""Term summaries as render jobs: the PDF and the CSV of a school's term, made by a worker.
+"""Term summaries as render jobs: the PDF, the CSV and the page's figures of a school's term,
+made by a worker.
 
 A summary's key must be known before the summary is: working the summary out is what takes
 the time. So the key is a hash of what the summary is made from, read cheaply: the school's
@@ -13,13 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from flask import current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import School
 from ..checkins.models import CheckIn, CheckInRelease
@@ -28,18 +32,25 @@ from ..core.dates import school_today, utcnow
 from ..extensions import db
 from ..packs.rendering import render_pdf
 from ..renders import RenderJob, each_day, every_few_minutes, plans_ahead, renderer, watch
+from ..renders.store import keep_job, stored
 from ..runner.models import Delivery
 from ..scheduling.models import SchoolClass, Term
 from . import exports, queries
 from .context import summary_context
 from .summary import summarise_term
 
+logger = logging.getLogger("cmt_schools.renders")
 PRINT_TEMPLATE = "reports/term_summary_print.html"
 # Bump when the PDF changes in a way the templates' and modules' hash would not show.
 SUMMARY_LAYOUT_VERSION = "1"
 
 
-FORMATS = {"pdf": "the term summary", "csv": "the term summary's table"}
+BODY_TEMPLATE = "reports/_term_summary_body.html"
+FORMATS = {
+    "pdf": "the term summary",
+    "csv": "the term summary's table",
+    "html": "the term summary's page",
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,8 @@ class SummarySpec:
 
 
 def summary_job(school: School, term: Term, today: date, file_format: str = "pdf") -> RenderJob:
-    """The summary as a PDF ("pdf") or as its tidy table ("csv"): one key each."""
+    """The summary as a PDF ("pdf"), its tidy table ("csv") or the figures of its page
+    ("html", without the page around them): one key each."""
     key = summary_key(school, term, today)
     if file_format != "pdf":
         key = hashlib.sha256(f"{key}:{file_format}".encode()).hexdigest()
@@ -134,6 +146,32 @@ def render_csv(spec: SummarySpec) -> bytes:
     return exports.to_csv(_summary(spec))
 
 
+@renderer("summary-html")
+def render_page_body(spec: SummarySpec) -> bytes:
+    return render_body(_summary(spec)).encode()
+
+
+def summary_body(school: School, term: Term, today: date) -> Markup:
+    """The summary page's figures: from the store (the worker renders them ahead), or worked
+    out here and kept for the next lead who opens the page."""
+    job = summary_job(school, term, today, "html")
+    content = stored(job.key)
+    if content is not None:
+        return Markup(content.decode())  # noqa: S704 - rendered by our own escaping templates
+    html = render_body(summarise_term(school, term, today=today))
+    try:
+        keep_job(job, html.encode())
+    except SQLAlchemyError as error:  # a read-only database, say: the page is still shown
+        db.session.rollback()
+        logger.warning("renders: the summary page could not be kept (%s)", error)
+    return Markup(html)  # noqa: S704 - as above
+
+
+def render_body(summary) -> str:
+    """The summary page's figures (all but the page around them and its term picker)."""
+    return render_template(BODY_TEMPLATE, **summary_context(summary))
+
+
 @plans_ahead("summary")
 def current_summary(school_id: int) -> Iterator[RenderJob]:
     """The summary a lead opening the page today would see: the term today falls in (or
@@ -147,6 +185,8 @@ def current_summary(school_id: int) -> Iterator[RenderJob]:
     ).all()
     term = queries.default_term(list(terms), today)
     if term is not None:
+        # Page first: more leads open the page than download its files.
+        yield summary_job(school, term, today, "html")
         yield summary_job(school, term, today, "pdf")
         yield summary_job(school, term, today, "csv")
 

@@ -15,9 +15,8 @@ from ..core.navigation import add_nav_item
 from ..renders.downloads import send_rendered
 from ..scheduling.services import terms_of
 from . import services
-from .ahead import summary_filename, summary_job
+from .ahead import summary_body, summary_filename, summary_job
 from .audit import record_term_download
-from .context import summary_context
 from .forms import AuditPageForm, TermChoiceForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -99,12 +98,6 @@ def _chosen_term(terms):
     return term
 
 
-def _summarise(term) -> services.TermSummary:
-    # Check-ins past their closing time get their release first, so the summary counts them.
-    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
-    return services.summarise_term(current_user.school, term, today=staff_today())
-
-
 @bp.route("/term-summary")
 @allow(LEAD)
 def term_summary():
@@ -112,9 +105,14 @@ def term_summary():
     term = _chosen_term(terms)
     form = TermChoiceForm(terms, term)
     if term is None:
-        return render_template("reports/term_summary.html", form=form, summary=None)
-    summary = _summarise(term)
-    return render_template("reports/term_summary.html", form=form, **summary_context(summary))
+        return render_template("reports/term_summary.html", form=form, term=None)
+    # Check-ins past their closing time get their release first, so the summary counts them.
+    finalise_due_checkins(datetime.now(UTC), school_id=current_user.school_id)
+    school = current_user.school
+    body = summary_body(school, term, staff_today())
+    return render_template(
+        "reports/term_summary.html", form=form, term=term, school_name=school.name, body=body
+    )
 
 
 @bp.route("/term-summary.pdf")

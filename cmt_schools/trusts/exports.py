@@ -12,6 +12,7 @@ import io
 
 from ..reports.exports import CAVEATS, CSV_COLUMNS, group_rows, neutralise, safe_filename
 from .summary import TrustSummary
+from .terms import TrustTerm
 
 TRUST_CSV_COLUMNS = ("trust", *CSV_COLUMNS)
 
@@ -69,6 +70,6 @@ def to_csv(summary: TrustSummary) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def download_name(summary: TrustSummary, extension: str) -> str:
-    trust = safe_filename(summary.trust_name, f"trust-{summary.trust_id}")
-    return f"trust-summary-{trust}-{summary.term.slug}.{extension}"
+def download_name(trust_name: str, trust_id: int, term: TrustTerm, extension: str) -> str:
+    trust = safe_filename(trust_name, f"trust-{trust_id}")
+    return f"trust-summary-{trust}-{term.slug}.{extension}"

@@ -84,7 +84,7 @@ def members(trust_id: int) -> list[TrustSchool]:
     )
 
 
-def _terms_by_school(school_ids: list[int]) -> dict[int, list[Term]]:
+def terms_by_school(school_ids: list[int]) -> dict[int, list[Term]]:
     found: dict[int, list[Term]] = {school_id: [] for school_id in school_ids}
     if school_ids:
         for term in db.session.scalars(select(Term).where(Term.school_id.in_(school_ids))):
@@ -95,13 +95,13 @@ def _terms_by_school(school_ids: list[int]) -> dict[int, list[Term]]:
 def terms_of_trust(trust_id: int) -> list[TrustTerm]:
     """Every trust term any of its schools has, newest first."""
     schools = [m.school_id for m in members(trust_id)]
-    return trust_terms([t for terms in _terms_by_school(schools).values() for t in terms])
+    return trust_terms([t for terms in terms_by_school(schools).values() for t in terms])
 
 
 def summary_for(trust: Trust, term: TrustTerm, *, today: date) -> TrustSummary:
     """The trust's summary for a trust term: each school's term of that name."""
     memberships = members(trust.id)
-    terms = _terms_by_school([m.school_id for m in memberships])
+    terms = terms_by_school([m.school_id for m in memberships])
     parts = [
         SchoolPart(m.school, term_for(term, terms[m.school_id]), m.sees_from) for m in memberships
     ]
@@ -162,14 +162,14 @@ def _record(trust_id: int, user_id: int | None, action: str, detail: str) -> Tru
     return event
 
 
-def record_download(user: User, summary: TrustSummary, file_format: str) -> None:
+def record_download(user: User, trust_id: int, term: TrustTerm, file_format: str) -> None:
     """One entry in the trust's log for a downloaded summary (who, what, when)."""
     begin_write()
     _record(
-        summary.trust_id,
+        trust_id,
         user.id,
         "trust.report_download",
-        f"Trust summary ({file_format.upper()}) for {summary.term.label}",
+        f"Trust summary ({file_format.upper()}) for {term.label}",
     )
     db.session.commit()
 

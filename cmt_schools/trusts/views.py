@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..checkins.services import finalise_due_checkins
 from ..core.access import TRUST, allow
-from ..core.dates import staff_today
 from ..core.navigation import add_nav_item
-from ..packs.rendering import render_pdf
-from ..reports import exports as school_exports
+from ..renders.downloads import send_rendered
 from ..reports.forms import AuditPageForm
-from ..reports.model import KIND_LABELS, KINDS, MEASURE_INFO, MEASURES
 from . import exports, services
+from .ahead import trust_summary_job, trust_today
+from .context import summary_context
 from .terms import default_trust_term, find_trust_term, school_years
 
 bp = Blueprint("trusts", __name__)
@@ -60,31 +59,22 @@ def _chosen_term(trust_id: int, *, required: bool):
         if term is None:
             abort(404)
         return terms, term
-    term = default_trust_term(terms, staff_today())
+    term = default_trust_term(terms, trust_today())
     if term is None and required:
         abort(404)
     return terms, term
 
 
 def _summary(trust, term):
+    _finalise_due(trust)
+    return services.summary_for(trust, term, today=trust_today())
+
+
+def _finalise_due(trust) -> None:
     # Check-ins past their closing time get their release first, so the trust counts them.
     now = datetime.now(UTC)
     for membership in services.members(trust.id):
         finalise_due_checkins(now, school_id=membership.school_id)
-    return services.summary_for(trust, term, today=staff_today())
-
-
-def _context(summary) -> dict:
-    return {
-        "summary": summary,
-        "caveats": school_exports.CAVEATS,
-        "measures": MEASURE_INFO,
-        "measure_keys": MEASURES,
-        "kinds": KINDS,
-        "kind_labels": KIND_LABELS,
-        "x": school_exports,
-        "tx": exports,
-    }
 
 
 @bp.route("/trust")
@@ -107,7 +97,7 @@ def dashboard(trust_id: int):
         terms=terms,
         years=school_years(terms),
         rows=services.dashboard_rows(summary),
-        **_context(summary),
+        **summary_context(summary),
     )
 
 
@@ -117,35 +107,40 @@ def summary(trust_id: int):
     trust = _own_trust_or_404(trust_id)
     terms, term = _chosen_term(trust.id, required=True)
     found = _summary(trust, term)
-    return render_template("trusts/summary.html", trust=trust, terms=terms, **_context(found))
+    return render_template(
+        "trusts/summary.html", trust=trust, terms=terms, **summary_context(found)
+    )
 
 
 @bp.route("/trusts/<int:trust_id>/summary.pdf")
 @allow(TRUST)
 def summary_pdf(trust_id: int):
-    trust = _own_trust_or_404(trust_id)
-    _terms, term = _chosen_term(trust.id, required=True)
-    found = _summary(trust, term)
-    pdf = render_pdf(render_template("trusts/summary_print.html", **_context(found)))
-    services.record_download(current_user, found, "pdf")
-    return _download(pdf, "application/pdf", exports.download_name(found, "pdf"))
+    return _summary_file(trust_id, "pdf", "application/pdf")
 
 
 @bp.route("/trusts/<int:trust_id>/summary.csv")
 @allow(TRUST)
 def summary_csv(trust_id: int):
+    return _summary_file(trust_id, "csv", "text/csv; charset=utf-8")
+
+
+def _summary_file(trust_id: int, file_format: str, mimetype: str):
+    """The trust summary's file from the store, or a page that waits for it (renders/)."""
     trust = _own_trust_or_404(trust_id)
     _terms, term = _chosen_term(trust.id, required=True)
-    found = _summary(trust, term)
-    data = exports.to_csv(found)
-    services.record_download(current_user, found, "csv")
-    return _download(data, "text/csv; charset=utf-8", exports.download_name(found, "csv"))
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    _finalise_due(trust)
+    job = trust_summary_job(trust, term, trust_today(), file_format)
+    user = current_user._get_current_object()
+    return send_rendered(
+        job,
+        filename=exports.download_name(trust.name, trust.id, term, file_format),
+        mimetype=mimetype,
+        on_sent=lambda: services.record_download(user, trust_id, term, file_format),
+        back=(
+            "Back to the trust summary",
+            url_for("trusts.summary", trust_id=trust_id, term=term.slug),
+        ),
+    )
 
 
 @bp.route("/trusts/<int:trust_id>/log")

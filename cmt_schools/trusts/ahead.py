@@ -1,0 +1,159 @@
+"""Trust summaries as render jobs: the PDF and the CSV of a trust's term, made by a worker.
+
+A trust summary is its member schools' released figures, summed and protected again
+(summary.py), so its key is made of theirs: each member school's own summary key for its
+term of that name (reports/ahead.py says what that covers), with the day it joined the
+trust, plus the trust's name, the term, the date and a hash of the trust's templates and
+modules. Whatever changes a school's summary changes its trust's too, and the worker
+renders both: a school's summary scope plans its trust's summary (below).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlalchemy import delete, select
+
+from ..core.dates import school_zone
+from ..extensions import db
+from ..onboarding.data import before_school_data_deleted
+from ..packs.rendering import render_pdf
+from ..renders import RenderJob, plans_ahead, renderer, watch
+from ..renders.models import RenderedFile
+from ..reports.ahead import layout_version as school_layout_version
+from ..reports.ahead import summary_key
+from . import exports, services
+from .context import summary_context
+from .models import Trust, TrustSchool
+from .terms import TrustTerm, default_trust_term, find_trust_term, term_for
+
+PRINT_TEMPLATE = "trusts/summary_print.html"
+FORMATS = {"pdf": "the trust summary", "csv": "the trust summary's table"}
+
+
+@dataclass(frozen=True)
+class TrustSummarySpec:
+    trust_id: int
+    term_slug: str
+    today: date
+
+
+def trust_today() -> date:
+    """A trust has no time zone of its own: its pages and files go by London's date."""
+    return datetime.now(school_zone(None)).date()
+
+
+def trust_summary_job(trust: Trust, term: TrustTerm, today: date, file_format: str) -> RenderJob:
+    """The trust's summary for a term as a PDF ("pdf") or its tidy table ("csv")."""
+    key = trust_summary_key(trust, term, today)
+    key = hashlib.sha256(f"{key}:trust:{file_format}".encode()).hexdigest()
+    return RenderJob(
+        kind=f"trust-summary-{file_format}",
+        key=key,
+        school_id=None,
+        trust_id=trust.id,
+        spec=TrustSummarySpec(trust.id, term.slug, today),
+        what=f"{FORMATS[file_format]} for {term.label}",
+    )
+
+
+def trust_summary_key(trust: Trust, term: TrustTerm, today: date) -> str:
+    memberships = services.members(trust.id)
+    terms = services.terms_by_school([m.school_id for m in memberships])
+    parts = []
+    for membership in memberships:
+        school_term = term_for(term, terms[membership.school_id])
+        school_key = summary_key(membership.school, school_term, today) if school_term else None
+        parts.append([membership.school_id, membership.sees_from, school_key])
+    payload = {
+        "trust": [trust.id, trust.name],
+        "term": [term.name, term.year, term.first_day],
+        "today": today,
+        "schools": parts,
+        "layout": layout_version(),
+    }
+    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+_layout_version: dict[str, str] = {}
+
+
+def layout_version() -> str:
+    """The school summary's layout hash, with the trust's templates and modules."""
+    if "hash" not in _layout_version:
+        digest = hashlib.sha256(school_layout_version().encode())
+        templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
+        files = sorted((templates / "trusts").glob("*.html"))
+        files += sorted(Path(__file__).parent.glob("*.py"))
+        for path in files:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        _layout_version["hash"] = digest.hexdigest()[:16]
+    return _layout_version["hash"]
+
+
+def _summary(spec: TrustSummarySpec):
+    trust = services.find_trust(spec.trust_id)
+    term = find_trust_term(services.terms_of_trust(spec.trust_id), spec.term_slug)
+    if trust is None or term is None:
+        raise LookupError("the trust or its term is gone")
+    return services.summary_for(trust, term, today=spec.today)
+
+
+@renderer("trust-summary-pdf")
+def render_trust_pdf(spec: TrustSummarySpec) -> bytes:
+    return render_pdf(render_template(PRINT_TEMPLATE, **summary_context(_summary(spec))))
+
+
+@renderer("trust-summary-csv")
+def render_trust_csv(spec: TrustSummarySpec) -> bytes:
+    return exports.to_csv(_summary(spec))
+
+
+@plans_ahead("trust")
+def current_trust_summary(trust_id: int) -> Iterator[RenderJob]:
+    """The summary a trust's staff opening its page today would see (its default term)."""
+    trust = services.find_trust(trust_id)
+    if trust is None:
+        return
+    today = trust_today()
+    term = default_trust_term(services.terms_of_trust(trust_id), today)
+    if term is not None:
+        yield trust_summary_job(trust, term, today, "pdf")
+        yield trust_summary_job(trust, term, today, "csv")
+
+
+@plans_ahead("school")
+@plans_ahead("summary")
+def member_school_summary(school_id: int) -> Iterator[RenderJob]:
+    """A school's summary changed: so did its trust's."""
+    membership = services.membership_of(school_id)
+    if membership is not None:
+        yield from current_trust_summary(membership.trust_id)
+
+
+@before_school_data_deleted
+def forget_files_showing(school_id: int) -> dict[str, int]:
+    """A school's data is being deleted: its trust's rendered summaries show its figures,
+    and go too (the next request renders them without it)."""
+    result = db.session.execute(
+        delete(RenderedFile).where(
+            RenderedFile.trust_id.in_(
+                select(TrustSchool.trust_id).where(TrustSchool.school_id == school_id)
+            )
+        )
+    )
+    return {"rendered_file (the trust's)": result.rowcount} if result.rowcount else {}
+
+
+# Each morning's renders need nothing more: every school's summary scope is due then
+# (reports/ahead.py), and plans its trust's summary too.
+watch(Trust, lambda trust: [("trust", trust.id)])
+watch(TrustSchool, lambda membership: [("trust", membership.trust_id)])
