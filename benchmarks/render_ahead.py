@@ -8,8 +8,9 @@ busy for it, with packs and summaries rendered ahead by the worker.
 
 The deployment as the README runs it: gunicorn with 4 sync workers and `cmt worker` beside
 it, on the demo school (8 classes). In each round a teacher changes their class's plan (a
-lesson skipped, or put back: the term pack and the school's summary change), waits a
-realistic minute, then downloads the class's term pack, and the lead the term summary:
+lesson moved, a lesson's record: the term pack and the school's summary change), waits a
+realistic minute, then downloads the class's term pack, and the lead the term summary
+(each round's change is new: a lesson moved on a day, a lesson's minutes re-recorded):
 "click to file" is the time from the first request to the PDF's last byte, following the
 progress page's refreshes if the file is not ready; a web worker's time is gunicorn's own
 measure of each request (its access log, written for this benchmark with no path or
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -194,25 +195,55 @@ def download(session: requests.Session, url: str) -> tuple[float, list[float], b
 
 
 def change_plan(app, class_id: int, round_number: int) -> None:
-    """Skip the class's last lesson to come, or put it back (alternately)."""
+    """A change to both files, new in every round (a file made in an earlier round must not
+    serve a later one): the class's last lesson to come moved a school day on (its term
+    pack shows the date), and its first lesson re-recorded as taught with another number of
+    minutes (the summary counts them)."""
     from sqlalchemy import select
 
     from cmt_schools.accounts.models import User
+    from cmt_schools.core.services import ServiceError
+    from cmt_schools.curriculum.loader import load_curriculum
     from cmt_schools.extensions import db
+    from cmt_schools.runner.services import Viewer, record_delivery
     from cmt_schools.scheduling.models import LessonOccurrence, SchoolClass
-    from cmt_schools.scheduling.services.changes import set_occurrence_status
+    from cmt_schools.scheduling.services.changes import move_occurrence
 
+    today = datetime.now(UTC).date()
     with app.app_context():
         school_class = db.session.get(SchoolClass, class_id)
         teacher = db.session.get(User, school_class.teacher_id)
         lessons = db.session.scalars(
             select(LessonOccurrence)
             .where(LessonOccurrence.class_id == class_id)
-            .order_by(LessonOccurrence.position.desc())
+            .order_by(LessonOccurrence.position)
         ).all()
-        last = lessons[0]
-        action = "restore" if last.status == "skipped" else "skip"
-        set_occurrence_status(last, action, user=teacher)
+        last = [lesson for lesson in lessons if lesson.status == "scheduled"][-1]
+        for days_on in range(1, 15):  # the next day it may move to (not a closure)
+            try:
+                move_occurrence(
+                    last,
+                    day=last.scheduled_on + timedelta(days=days_on),
+                    starts_at=last.starts_at,
+                    today=today,
+                    user=teacher,
+                    confirmed=True,
+                )
+                break
+            except ServiceError:
+                db.session.rollback()
+        else:
+            raise SystemExit("the class's last lesson could not be moved")
+        first = lessons[0]
+        record_delivery(
+            first.id,
+            Viewer(user_id=teacher.id, school_id=school_class.school_id, role="teacher"),
+            delivered_on=min(first.scheduled_on, today),
+            minutes_taken=20 + round_number,
+            outcomes=["taught"] * len(load_curriculum().lesson(first.lesson_key).steps),
+            note="",
+            today=today,
+        )
         db.session.remove()
 
 
@@ -341,7 +372,8 @@ def report(results: dict, rounds: int, wait: float) -> str:
         "",
         f"Measured {now} on {machine()}, load average {load:.1f} at the end. gunicorn 4 sync",
         f"workers and `cmt worker` (2 threads), the demo school; {rounds} rounds per case, each",
-        "a plan change (a lesson skipped or put back), then the teacher's term pack and the",
+        "a plan change (a lesson moved a day on, a taught lesson's minutes re-recorded), then",
+        "the teacher's term pack and the",
         f"lead's term summary downloaded, {wait:.0f} s later or at once. Times in ms.",
         "",
         "| database | case | downloads | ready at the first click | click to file p50 | p95 | "

@@ -74,6 +74,9 @@ class Defaults:
     RENDER_QUEUE_NAME = "cmt-renders"
     RENDER_QUEUE_TIMEOUT = 1.0  # seconds to wait for the queue's storage before rendering here
     RENDER_WORKER_THREADS = 2
+    # The worker's CPU priority below the web workers' (os.nice): on a machine that runs
+    # both, a render gives way to the requests pupils and staff are waiting for.
+    RENDER_WORKER_NICENESS = 10
     # Render what a change alters as soon as it is committed, after this many seconds (a
     # burst of changes, such as a plan laid out, then makes one round of renders).
     RENDER_AHEAD = True

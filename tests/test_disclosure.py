@@ -32,6 +32,7 @@ from .conftest import PASSWORD
 from .reports_fixtures import add_checkin, add_lessons, make_class, make_term
 
 TODAY = date(2026, 11, 23)
+EXPORT = "d" * 64  # an export request's own key (onboarding/exports.py)
 
 
 @pytest.fixture(autouse=True)
@@ -174,7 +175,7 @@ def _staff_urls(app, data) -> list[str]:
                 urls.append(url_for(rule.endpoint, **combo))
     term = data["term"].id
     urls += [f"/reports/term-summary?term={term}", f"/reports/term-summary.csv?term={term}"]
-    urls += [f"/reports/term-summary.pdf?term={term}", "/school/data/export.zip"]
+    urls += [f"/reports/term-summary.pdf?term={term}", f"/school/data/export.zip?request={EXPORT}"]
     return sorted(set(urls))
 
 
@@ -190,7 +191,7 @@ def test_no_staff_page_or_download_reads_raw_answers(app, school_with_everything
             # The guard raises RawAnswersRead: a 500, or the exception itself in tests.
             assert response.status_code < 500, (role, url)
             seen[(role, url)] = response.status_code
-    assert seen[("lead", "/school/data/export.zip")] == 200
+    assert seen[("lead", f"/school/data/export.zip?request={EXPORT}")] == 200
     assert seen[("teacher", f"/checkins/{data['finalised'].id}/results")] == 200
     # The crawl released the due check-in inside a staff request: the one step that may
     # read raw answers did, and nothing else did.
@@ -275,7 +276,9 @@ def test_padding_with_nine_known_answer_sets_does_not_give_the_tenth_pupils_answ
     # ... the same figures again, later, and in the export: stored once, never redrawn.
     assert released_figures(checkin.id) == figures
     lead_client = sign_in(app, lead)
-    archive = zipfile.ZipFile(io.BytesIO(lead_client.get("/school/data/export.zip").data))
+    archive = zipfile.ZipFile(
+        io.BytesIO(lead_client.get("/school/data/export.zip", follow_redirects=True).data)
+    )
     rows = list(
         csv.DictReader(
             io.StringIO(archive.read("checkin_released_figures.csv").decode("utf-8-sig"))

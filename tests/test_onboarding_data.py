@@ -132,7 +132,7 @@ def test_teachers_cannot_see_the_data_page(app, two_schools):
 def test_export_holds_the_schools_data_and_nothing_of_another(app, two_schools):
     lead, teacher, other_lead, ours, theirs = two_schools
     client = sign_in(app, lead)
-    response = client.get("/school/data/export.zip")
+    response = client.get("/school/data/export.zip", follow_redirects=True)
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="cmt-data-')
@@ -222,7 +222,7 @@ def test_export_needs_the_lead_role_and_a_fresh_login(app, two_schools):
         "/account/confirm", data={"password": PASSWORD, "next": "/school/data/export.zip"}
     )
     assert confirmed.headers["Location"].endswith("/school/data/export.zip")
-    assert client.get("/school/data/export.zip").status_code == 200
+    assert client.get("/school/data/export.zip", follow_redirects=True).status_code == 200
 
 
 # ---------------------------------------------------------------- deletion

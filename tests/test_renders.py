@@ -508,5 +508,7 @@ def test_a_worker_renders_what_a_change_makes_due_once_and_downloads_find_it(
 
     log = log_path.read_text()
     assert process.poll() is None, log
+    # It renders below the web workers' CPU priority (RENDER_WORKER_NICENESS).
+    assert os.getpriority(os.PRIO_PROCESS, process.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
     assert len(re.findall(r"made the term pack for 4R ", log)) == 2, log  # once per version
     assert "could not be made" not in log

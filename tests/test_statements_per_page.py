@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from cmt_schools.extensions import db
 from tests.sized_school import (
+    EXPORT_REQUEST,
     LEAD_EMAIL,
     PASSWORD,
     active_classes,
@@ -59,7 +60,8 @@ def test_lead_pages_run_as_many_statements_at_20_classes_as_at_8(app, client):
     assert active_classes(school_id) == SMALL
     client.post("/login", data={"email": LEAD_EMAIL, "password": PASSWORD})
     pages = lead_pages(app)
-    assert {"/classes", "/programme", "/dashboard", "/school/data/export.zip"} <= set(pages)
+    export = f"/school/data/export.zip?request={EXPORT_REQUEST}"
+    assert {"/classes", "/programme", "/dashboard", export} <= set(pages)
     small = statements_per_page(app, client, pages)
 
     seed_sized_school(LARGE, today=TODAY)

@@ -25,7 +25,9 @@ from ..core.navigation import add_nav_item
 from ..core.services import ServiceError
 from ..extensions import db
 from ..packs.rendering import render_pdf
-from . import data, services
+from ..renders.downloads import send_rendered
+from ..renders.store import forget
+from . import data, exports, services
 from .forms import DeleteSchoolDataForm, TickForm
 from .notices import NEVER_STORED_ADULTS, answer_set_fields
 
@@ -249,14 +251,22 @@ def data_privacy():
 @allow(LEAD)
 @require_recent_login
 def export_data():
+    """A new export: a link of its own (`?request=`), whose file the worker makes."""
+    requested = request.args.get("request")
+    if requested is None:
+        return redirect(url_for("onboarding.export_data", request=exports.new_request_key()))
+    if not exports.is_request_key(requested):
+        abort(404)
     school = current_user.school
     today = staff_today()
-    archive = data.export_school_data(school, lead=current_user, today=today)
-    response = Response(archive, mimetype="application/zip")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{data.export_filename(school, today)}"'
+    job = exports.export_job(school, current_user, today, requested)
+    return send_rendered(
+        job,
+        filename=data.export_filename(school, today),
+        mimetype="application/zip",
+        on_sent=lambda: forget(job.key),
+        back=("Back to your school's data", url_for("onboarding.data_privacy")),
     )
-    return response
 
 
 @bp.route("/school/data/delete", methods=["GET", "POST"])

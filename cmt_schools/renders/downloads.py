@@ -16,7 +16,7 @@ from flask import Response, current_app, render_template, request
 
 from ..extensions import db
 from .jobs import RenderJob
-from .store import stored
+from .store import stored_for
 
 REFRESH_SECONDS = 3
 
@@ -35,13 +35,13 @@ def send_rendered(
     itself is sent (an audit event, say); `back` is (words, url) for a link off the page.
     """
     waiting = request.args.get("wait") == "1"
-    content = stored(job.key)
+    content = stored_for(job)
     outcome = "stored"
     if content is None:
         # End the read transaction: the render (here, if no worker runs) writes the file.
         db.session.rollback()
         outcome = current_app.extensions["cmt_renders"].request(job)
-        content = stored(job.key) if outcome == "rendered" else None
+        content = stored_for(job) if outcome == "rendered" else None
     if content is None:
         failed = outcome == "failed"
         page = render_template(

@@ -23,6 +23,29 @@ def stored(key: str) -> bytes | None:
     return db.session.scalar(select(RenderedFile.content).where(RenderedFile.key == key))
 
 
+def stored_for(job: RenderJob) -> bytes | None:
+    """The job's file, only if it is its owner's (the school's or trust's the job names): a
+    key is never enough on its own to reach another school's file."""
+    return db.session.scalar(
+        select(RenderedFile.content).where(
+            RenderedFile.key == job.key,
+            RenderedFile.school_id.is_(None)
+            if job.school_id is None
+            else RenderedFile.school_id == job.school_id,
+            RenderedFile.trust_id.is_(None)
+            if job.trust_id is None
+            else RenderedFile.trust_id == job.trust_id,
+        )
+    )
+
+
+def forget(key: str) -> None:
+    """Delete a file from the store (a one-off, such as a data export, once sent). Commits."""
+    begin_write()
+    db.session.execute(delete(RenderedFile).where(RenderedFile.key == key))
+    db.session.commit()
+
+
 def is_stored(key: str) -> bool:
     return db.session.scalar(select(RenderedFile.key).where(RenderedFile.key == key)) is not None
 

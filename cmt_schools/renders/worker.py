@@ -11,6 +11,7 @@ no recent heartbeat render files themselves rather than wait for a worker that i
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from flask import Flask
@@ -35,6 +36,8 @@ def run_worker(app: Flask, threads: int) -> None:
     huey_logger.setLevel(logging.INFO)
     if default_handler not in huey_logger.handlers:
         huey_logger.addHandler(default_handler)
+    if app.config["RENDER_WORKER_NICENESS"] > 0:
+        os.nice(app.config["RENDER_WORKER_NICENESS"])  # renders give way to web requests
     stop = threading.Event()
     queue.start_heartbeat(stop)
     if app.config["RENDER_WARM_ON_START"]:
