@@ -252,6 +252,75 @@ def weasyprint_timings(app, ids: dict, repeats: int) -> dict:
     return results
 
 
+CURVE_LESSONS = (1, 3, 5, 7, 10)
+
+
+def pages_curve(app, ids: dict, repeats: int) -> dict:
+    """Term packs of the class's first 1, 3, 5, 7 and 10 lessons: WeasyPrint's time for
+    each (fastest of `repeats`, an empty store each time), with its pages and its HTML for
+    Chromium to print too. A pack's time grows with its pages, not with the school."""
+    import dataclasses
+
+    from cmt_schools.packs import services
+
+    curve = {}
+    with app.app_context():
+        _lesson_pack, term_pack = pack_inputs(app, ids)
+        for count in CURVE_LESSONS:
+            pack = dataclasses.replace(term_pack, lessons=term_pack.lessons[:count])
+            walls, pdf = [], b""
+            for _ in range(repeats):
+                wall, _cpu, pdf = timed(lambda pack=pack: services.render_pack(pack))
+                walls.append(wall)
+            curve[count] = {
+                "pages": page_count(pdf),
+                "weasyprint": min(walls),
+                "html": services.pack_html(pack),
+            }
+    return curve
+
+
+def draw_curve(curve: dict, chrome_curve: dict, stored_download: float) -> str | None:
+    """The curve as benchmarks/packs.png: time against a pack's pages, both engines, and a
+    download of a pack already made (what a user waits for now)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    pages = [curve[count]["pages"] for count in CURVE_LESSONS]
+    figure, axis = plt.subplots(figsize=(6.5, 4))
+    axis.plot(
+        pages,
+        [curve[c]["weasyprint"] for c in CURVE_LESSONS],
+        marker="o",
+        label="WeasyPrint render (the worker's)",
+    )
+    axis.plot(
+        pages,
+        [chrome_curve[f"curve-{c}"]["running_median"] for c in CURVE_LESSONS],
+        marker="s",
+        label="Chromium print, browser running",
+    )
+    axis.plot(
+        pages,
+        [stored_download] * len(pages),
+        linestyle="--",
+        label="download of a pack already made",
+    )
+    axis.set(
+        xlabel="pages in the pack (term packs of 1 to 10 lessons)",
+        ylabel="seconds",
+        title="Pack render time against its length",
+    )
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(Path(__file__).with_name("packs.png"), dpi=90)
+    return "packs.png"
+
+
 def chromium_timings(documents: dict[str, str], repeats: int) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -411,7 +480,15 @@ def ms(seconds: float | None) -> str:
 
 
 def report(
-    weasy: dict, chrome: dict, floor: dict, memory: dict, traced: dict, loads: tuple, info: str
+    weasy: dict,
+    chrome: dict,
+    floor: dict,
+    memory: dict,
+    traced: dict,
+    loads: tuple,
+    info: str,
+    curve: dict,
+    plot: str | None,
 ) -> str:
     lesson, term = weasy["lesson"], weasy["term"]
     c_lesson, c_term = chrome["lesson"], chrome["term"]
@@ -506,14 +583,26 @@ def report(
         "across processes is the only way to narrow it (a term pack is ten lessons, each "
         "starting on a new page), and WeasyPrint cannot join separately rendered documents "
         "into one tagged PDF: its pages can only be combined inside one process, and merging "
-        "PDF files drops the tags a screen reader needs. What keeps the term pack bearable: "
-        "it is "
-        "rendered once per change of "
-        "anything in it (the cache is shared by every worker on the host, and a lock stops "
-        "two renders of the same pack at once), every later download takes a few "
-        "milliseconds, and a term pack holds at most 12 lessons, so a cold one stays within "
-        "its 10 s budget (services.RENDER_BUDGET_SECONDS) on an idle core. Rendering the "
-        "term pack in a background job when a class's schedule changes would hide the wait.",
+        "PDF files drops the tags a screen reader needs. So no one waits for it instead: the "
+        "render worker makes a class's term pack and its coming week's lesson packs when "
+        "anything in them changes, keeps them in the database, and every download of one "
+        "takes a few milliseconds (the cached rows above); one asked for before it is made "
+        "shows a page that waits for it, without holding a web worker "
+        "(`benchmarks/render_ahead.py` measures both).",
+        "",
+        "A pack's time grows with its pages, not with the school: term packs of the class's "
+        "first 1 to 10 lessons (fastest of 2 each; Chromium's browser already running):",
+        "",
+        "| lessons | pages | WeasyPrint | Chromium | WeasyPrint per page |",
+        "|---:|---:|---:|---:|---:|",
+        *(
+            f"| {count} | {curve[count]['pages']} | {ms(curve[count]['weasyprint'])} | "
+            f"{ms(chrome[f'curve-{count}']['running_median'])} | "
+            f"{ms(curve[count]['weasyprint'] / curve[count]['pages'])} |"
+            for count in CURVE_LESSONS
+        ),
+        "",
+        *([f"![Pack render time against its pages]({plot})", ""] if plot else []),
         SECTION_END,
     ]
     return "\n".join(lines) + "\n"
@@ -534,17 +623,22 @@ def main() -> None:
         app = make_app(folder)
         ids = seed(app)
         weasy = weasyprint_timings(app, ids, repeats)
+        curve = pages_curve(app, ids, 2)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    chrome = chromium_timings(
-        {"lesson": weasy["lesson"]["html"], "term": weasy["term"]["html"]},
-        max(2, repeats - 2),
+    documents = {"lesson": weasy["lesson"]["html"], "term": weasy["term"]["html"]}
+    documents |= {f"curve-{count}": curve[count]["html"] for count in CURVE_LESSONS}
+    chrome = chromium_timings(documents, max(2, repeats - 2))
+    plot = (
+        None if args.quick else draw_curve(curve, chrome, weasy["term"]["download_cached_median"])
     )
     floor = engine_floor(weasy["term"]["html"], max(2, repeats - 2))
     memory = memory_in_subprocess("rss")
     traced = memory_in_subprocess("tracemalloc")
     loads = (load_before, os.getloadavg()[0])
-    section = report(weasy, chrome, floor, memory, traced, loads, machine_and_renderer())
+    section = report(
+        weasy, chrome, floor, memory, traced, loads, machine_and_renderer(), curve, plot
+    )
     print(section)
     if not args.quick:
         print(f"written to {write_section(section, SECTION_START, SECTION_END)}")
