@@ -15,9 +15,12 @@ Features register here, so that this package knows none of them:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Scope = tuple[str, int]  # ("class", 12), ("school", 3), ("summary", 3)
@@ -94,6 +97,22 @@ def watch(model: type, scopes: Callable[[Any], Iterable[Scope]]) -> None:
     """`scopes(row)` must read only the row's own columns: it runs inside a flush."""
     if scopes not in _watched[model]:
         _watched[model].append(scopes)
+
+
+def content_hash(payload: object) -> str:
+    """A render key: the SHA-256 of what a file is made from, as canonical JSON."""
+    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def files_hash(seed: str, files: Iterable[Path]) -> str:
+    """A short hash of `seed` and the named files' names and bytes (a layout's version:
+    its templates, stylesheets and modules), for a key to change when they do."""
+    digest = hashlib.sha256(seed.encode())
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def render(job: RenderJob) -> bytes:

@@ -13,7 +13,6 @@ changes what the PDF shows changes one of these.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +31,8 @@ from ..core.dates import school_today, utcnow
 from ..extensions import db
 from ..packs.rendering import render_pdf
 from ..renders import RenderJob, each_day, every_few_minutes, plans_ahead, renderer, watch
-from ..renders.store import keep_job, stored
+from ..renders.jobs import content_hash, files_hash
+from ..renders.store import keep_job, stored_for
 from ..runner.models import Delivery
 from ..scheduling.models import SchoolClass, Term
 from . import exports, queries
@@ -105,8 +105,7 @@ def summary_key(school: School, term: Term, today: date) -> str:
         "checkins": list(checkins),
         "layout": layout_version(),
     }
-    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return content_hash(payload)
 
 
 _layout_version: dict[str, str] = {}
@@ -115,15 +114,11 @@ _layout_version: dict[str, str] = {}
 def layout_version() -> str:
     """A hash of the summary's templates, its print stylesheet and the reports modules."""
     if "hash" not in _layout_version:
-        digest = hashlib.sha256(SUMMARY_LAYOUT_VERSION.encode())
         templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
         files = sorted((templates / "reports").glob("*.html"))
         files += sorted(Path(__file__).parent.glob("*.py"))
         files += [Path(current_app.static_folder or "static") / "css" / "report-print.css"]
-        for path in files:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        _layout_version["hash"] = digest.hexdigest()[:16]
+        _layout_version["hash"] = files_hash(SUMMARY_LAYOUT_VERSION, files)
     return _layout_version["hash"]
 
 
@@ -155,7 +150,7 @@ def summary_body(school: School, term: Term, today: date) -> Markup:
     """The summary page's figures: from the store (the worker renders them ahead), or worked
     out here and kept for the next lead who opens the page."""
     job = summary_job(school, term, today, "html")
-    content = stored(job.key)
+    content = stored_for(job)
     if content is not None:
         return Markup(content.decode())  # noqa: S704 - rendered by our own escaping templates
     html = render_body(summarise_term(school, term, today=today))

@@ -11,7 +11,6 @@ renders both: a school's summary scope plans its trust's summary (below).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from ..extensions import db
 from ..onboarding.data import before_school_data_deleted
 from ..packs.rendering import render_pdf
 from ..renders import RenderJob, plans_ahead, renderer, watch
+from ..renders.jobs import content_hash, files_hash
 from ..renders.models import RenderedFile
 from ..reports.ahead import layout_version as school_layout_version
 from ..reports.ahead import summary_key
@@ -78,8 +78,7 @@ def trust_summary_key(trust: Trust, term: TrustTerm, today: date) -> str:
         "schools": parts,
         "layout": layout_version(),
     }
-    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return content_hash(payload)
 
 
 _layout_version: dict[str, str] = {}
@@ -88,14 +87,10 @@ _layout_version: dict[str, str] = {}
 def layout_version() -> str:
     """The school summary's layout hash, with the trust's templates and modules."""
     if "hash" not in _layout_version:
-        digest = hashlib.sha256(school_layout_version().encode())
         templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
         files = sorted((templates / "trusts").glob("*.html"))
         files += sorted(Path(__file__).parent.glob("*.py"))
-        for path in files:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-        _layout_version["hash"] = digest.hexdigest()[:16]
+        _layout_version["hash"] = files_hash(school_layout_version(), files)
     return _layout_version["hash"]
 
 
