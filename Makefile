@@ -30,7 +30,7 @@ run: $(VENV)/.installed-run
 	@echo "Serving on http://127.0.0.1:$(PORT) with a render worker (Ctrl+C stops both)"
 	$(FLASK) cmt worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 		CMT_LOCAL_DEVELOPMENT=true $(BIN)/gunicorn --workers 1 --threads 4 \
-		--bind 127.0.0.1:$(PORT) 'app:app'
+		--bind 127.0.0.1:$(PORT) 'cmt_schools.wsgi:app'
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -303,7 +303,7 @@ def start_server(
             "-m",
             "gunicorn",
             *("--workers", str(workers), "--threads", str(server_threads)),
-            *("--bind", f"127.0.0.1:{port}", "app:app"),
+            *("--bind", f"127.0.0.1:{port}", "cmt_schools.wsgi:app"),
         ],
         cwd=ROOT,
         env=env,

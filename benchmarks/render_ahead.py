@@ -308,7 +308,7 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
             str(folder / "access.log"),
             "--access-logformat",
             "%(s)s %(M)s %(B)s",
-            "app:app",
+            "cmt_schools.wsgi:app",
         ],
         env,
         folder / f"server-{backend}.log",
