@@ -372,6 +372,31 @@ def test_the_summary_page_is_worked_out_once_then_read_from_the_store(
     assert len(stored_keys("summary-html")) == 2
 
 
+def test_planning_a_schools_summary_reads_what_it_shows_once(app, school_with_class, monkeypatch):
+    from cmt_schools.reports import ahead
+
+    school, _lead, _teacher, _four_r = school_with_class
+    term = _term(school)
+    one_by_one = {
+        file_format: summary_job(school, term, TODAY, file_format).key
+        for file_format in ("html", "pdf", "csv")
+    }
+    reads = []
+    read_inputs = ahead.summary_key
+
+    def counted(*args):
+        reads.append(args)
+        return read_inputs(*args)
+
+    monkeypatch.setattr(ahead, "summary_key", counted)
+    planned = list(ahead.current_summary(school.id))
+
+    assert len(reads) == 1  # one reading of its inputs for the page, the PDF and the CSV
+    assert {job.kind: job.key for job in planned} == {
+        f"summary-{file_format}": key for file_format, key in one_by_one.items()
+    }
+
+
 @BOTH_QUEUES
 def test_a_finalised_checkin_queues_the_schools_summary(app, queue, school_with_class):
     school, _lead, teacher, four_r = school_with_class

@@ -113,6 +113,30 @@ def test_a_change_in_a_member_school_renders_its_trusts_summary_ahead(app, queue
     assert summary_job(school, term, today).key in stored_keys("summary-pdf")
 
 
+def test_planning_a_trusts_summary_reads_each_member_schools_inputs_once(app, oak, monkeypatch):
+    from cmt_schools.trusts import ahead
+
+    trust = trusts.find_trust(oak["trust"].id)
+    today = ahead.trust_today()
+    term = default_trust_term(trusts.terms_of_trust(trust.id), today)
+    one_by_one = {f: trust_summary_job(trust, term, today, f).key for f in ("pdf", "csv")}
+    reads = []
+    read_inputs = ahead.summary_key
+
+    def counted(*args):
+        reads.append(args[0].id)
+        return read_inputs(*args)
+
+    monkeypatch.setattr(ahead, "summary_key", counted)
+    planned = list(ahead.current_trust_summary(trust.id))
+
+    member_ids = [school.id for school, _lead, _teacher in oak["schools"]]
+    assert sorted(reads) == sorted(member_ids)  # once each, for the PDF and the CSV together
+    assert {job.kind: job.key for job in planned} == {
+        f"trust-summary-{f}": key for f, key in one_by_one.items()
+    }
+
+
 def test_a_school_joining_a_trust_renders_the_trusts_summary_ahead(
     app, queue, oak, make_school, make_lead
 ):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,7 +63,18 @@ class SummarySpec:
 def summary_job(school: School, term: Term, today: date, file_format: str = "pdf") -> RenderJob:
     """The summary as a PDF ("pdf"), its tidy table ("csv") or the figures of its page
     ("html", without the page around them): one key each."""
+    return summary_jobs(school, term, today, (file_format,))[0]
+
+
+def summary_jobs(
+    school: School, term: Term, today: date, formats: Sequence[str]
+) -> list[RenderJob]:
+    """A job for each format, from one reading of what the summary shows."""
     key = summary_key(school, term, today)
+    return [_summary_job(school, term, today, key, file_format) for file_format in formats]
+
+
+def _summary_job(school: School, term: Term, today: date, key: str, file_format: str) -> RenderJob:
     if file_format != "pdf":
         key = hashlib.sha256(f"{key}:{file_format}".encode()).hexdigest()
     return RenderJob(
@@ -181,9 +192,7 @@ def current_summary(school_id: int) -> Iterator[RenderJob]:
     term = queries.default_term(list(terms), today)
     if term is not None:
         # Page first: more leads open the page than download its files.
-        yield summary_job(school, term, today, "html")
-        yield summary_job(school, term, today, "pdf")
-        yield summary_job(school, term, today, "csv")
+        yield from summary_jobs(school, term, today, ("html", "pdf", "csv"))
 
 
 @plans_ahead("school")

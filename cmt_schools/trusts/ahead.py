@@ -11,7 +11,7 @@ renders both: a school's summary scope plans its trust's summary (below).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -51,11 +51,23 @@ def trust_today() -> date:
 
 def trust_summary_job(trust: Trust, term: TrustTerm, today: date, file_format: str) -> RenderJob:
     """The trust's summary for a term as a PDF ("pdf") or its tidy table ("csv")."""
+    return trust_summary_jobs(trust, term, today, (file_format,))[0]
+
+
+def trust_summary_jobs(
+    trust: Trust, term: TrustTerm, today: date, formats: Sequence[str]
+) -> list[RenderJob]:
+    """A job for each format, from one reading of the member schools' summaries' inputs."""
     key = trust_summary_key(trust, term, today)
-    key = hashlib.sha256(f"{key}:trust:{file_format}".encode()).hexdigest()
+    return [_trust_summary_job(trust, term, today, key, file_format) for file_format in formats]
+
+
+def _trust_summary_job(
+    trust: Trust, term: TrustTerm, today: date, key: str, file_format: str
+) -> RenderJob:
     return RenderJob(
         kind=f"trust-summary-{file_format}",
-        key=key,
+        key=hashlib.sha256(f"{key}:trust:{file_format}".encode()).hexdigest(),
         school_id=None,
         trust_id=trust.id,
         spec=TrustSummarySpec(trust.id, term.slug, today),
@@ -121,8 +133,7 @@ def current_trust_summary(trust_id: int) -> Iterator[RenderJob]:
     today = trust_today()
     term = default_trust_term(services.terms_of_trust(trust_id), today)
     if term is not None:
-        yield trust_summary_job(trust, term, today, "pdf")
-        yield trust_summary_job(trust, term, today, "csv")
+        yield from trust_summary_jobs(trust, term, today, ("pdf", "csv"))
 
 
 @plans_ahead("school")
