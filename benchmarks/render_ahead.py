@@ -168,11 +168,20 @@ class ServerTimes:
         self.offset = 0
 
     def since_last(self) -> list[float]:
+        return [seconds for seconds, _bytes, _pid in self.requests_since_last()]
+
+    def requests_since_last(self) -> list[tuple[float, int, int]]:
+        """(seconds in the worker, bytes sent, the worker's process id) of each request."""
         with self.log.open() as handle:
             handle.seek(self.offset)
             lines = handle.readlines()
             self.offset = handle.tell()
-        return [int(line.split()[1]) / 1000 for line in lines if len(line.split()) == 3]
+        fields = [line.split() for line in lines]
+        return [
+            (int(f[1]) / 1000, int(f[2]) if f[2].isdigit() else 0, int(f[3]))
+            for f in fields
+            if len(f) == 4
+        ]
 
 
 def download(session: requests.Session, url: str) -> tuple[float, list[float], bool]:
@@ -303,11 +312,12 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
             f"127.0.0.1:{port}",
             "--timeout",
             "120",
-            # Status, milliseconds in the worker and size: no path, address or time of day.
+            # Status, milliseconds in the worker, size and the worker's process id: no
+            # path, address or time of day.
             "--access-logfile",
             str(folder / "access.log"),
             "--access-logformat",
-            "%(s)s %(M)s %(B)s",
+            "%(s)s %(M)s %(B)s %(p)s",
             "cmt_schools.wsgi:app",
         ],
         env,
@@ -333,17 +343,27 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
         summary_url = f"{base}/reports/term-summary.pdf"
         result = {"warm_seconds": warm, "class": class_name}
         server_times = ServerTimes(folder / "access.log")
+        served_before: set[tuple[int, str]] = set()  # (web worker, what) served already
+        longest: list[tuple[float, str, str, bool, int]] = []
         for case_number, (case, pause) in enumerate((("after a minute", wait), ("at once", 0.0))):
             clicks, busy, first_hit, inline = [], [], [], []
             for number in range(rounds):
                 change_plan(app, class_id, case_number * rounds + number)
                 time.sleep(pause)
                 server_times.since_last()
-                for session, url in ((teacher, pack_url), (lead, summary_url)):
+                for what, session, url in (
+                    ("term pack", teacher, pack_url),
+                    ("term summary", lead, summary_url),
+                ):
                     click, _times, hit = download(session, url)
                     clicks.append(click)
                     first_hit.append(hit)
-                busy.extend(server_times.since_last())
+                    for seconds, size, pid in server_times.requests_since_last():
+                        busy.append(seconds)
+                        part = what if size > 20_000 else f"{what}'s progress page"
+                        first = (pid, part) not in served_before
+                        served_before.add((pid, part))
+                        longest.append((seconds, case, part, first, size))
                 wait_until_idle(app)
                 inline.append(inline_render_seconds(app, class_id))
             result[case] = {
@@ -358,6 +378,7 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
         for _ in range(30):
             requests.get(base + "/healthz", timeout=10)
         result["healthz"] = server_times.since_last()
+        result["longest"] = sorted(longest, reverse=True)[:4]
         return result
     finally:
         for process in (worker, server):
@@ -366,6 +387,14 @@ def run(backend: str, database_url: str, rounds: int, wait: float, folder: Path)
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def describe_longest(longest: list[tuple[float, str, str, bool, int]]) -> str:
+    described = []
+    for seconds, case, part, first, size in longest:
+        first_note = ", the first of its kind in its web worker" if first else ""
+        described.append(f"{ms(seconds)} ms ({part}, {case}, {size / 1000:,.0f} KB{first_note})")
+    return "; ".join(described)
 
 
 def ms(seconds: float) -> str:
@@ -410,7 +439,8 @@ def report(results: dict, rounds: int, wait: float) -> str:
             f"**{'met' if longest < GOAL_BUSY else 'not met'}**), against "
             f"{ms(statistics.median(result['healthz']))} ms for `/healthz` (median of 30, in its "
             "worker); "
-            f"the worker first made the demo school's files in {result['warm_seconds']:.0f} s."
+            f"the worker first made the demo school's files in {result['warm_seconds']:.0f} s. "
+            f"Longest requests: {describe_longest(result['longest'])}."
         )
     lines += ["", *verdicts, "", SECTION_END, ""]
     return "\n".join(lines)

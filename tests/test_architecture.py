@@ -18,8 +18,9 @@ from cmt_schools import FEATURES
 PACKAGE = Path(__file__).resolve().parent.parent / "cmt_schools"
 # Shared by every feature and depending on none: core/ and these modules.
 FOUNDATION = ("core", "config", "extensions", "database")
-# The app around the features: the factory, the command group and the demo.
-SHELL = ("__init__", "cli", "console", "demo")
+# The app around the features: the factory, the command group, the demo, and the app as
+# gunicorn serves it with its warm-up.
+SHELL = ("__init__", "cli", "console", "demo", "warm", "wsgi")
 MAX_MODULE_LINES = 600
 MAX_COMPLEXITY = 20
 
