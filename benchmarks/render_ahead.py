@@ -171,14 +171,15 @@ class ServerTimes:
         return [seconds for seconds, _bytes, _pid in self.requests_since_last()]
 
     def requests_since_last(self) -> list[tuple[float, int, int]]:
-        """(seconds in the worker, bytes sent, the worker's process id) of each request."""
+        """(seconds in the worker, bytes sent, the worker's process id) of each request
+        (gunicorn writes the id as `<1234>`)."""
         with self.log.open() as handle:
             handle.seek(self.offset)
             lines = handle.readlines()
             self.offset = handle.tell()
         fields = [line.split() for line in lines]
         return [
-            (int(f[1]) / 1000, int(f[2]) if f[2].isdigit() else 0, int(f[3]))
+            (int(f[1]) / 1000, int(f[2]) if f[2].isdigit() else 0, int(f[3].strip("<>")))
             for f in fields
             if len(f) == 4
         ]
