@@ -166,6 +166,7 @@ def test_a_download_not_ready_shows_progress_then_the_file_rendered_once(
     assert waiting.mimetype == "text/html"
     page = waiting.get_data(as_text=True)
     assert "Making the term summary for This term" in page
+    assert "come back later: the file will be kept" in page
     assert 'http-equiv="refresh" content="3; url=/reports/term-summary.pdf?wait=1"' in page
     assert [name for name, _ in queued(queue)] == ["render"]
     assert client.get("/reports/term-summary.pdf?wait=1").status_code == 202
