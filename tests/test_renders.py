@@ -166,6 +166,7 @@ def test_a_download_not_ready_shows_progress_then_the_file_rendered_once(
     assert waiting.mimetype == "text/html"
     page = waiting.get_data(as_text=True)
     assert "Making the term summary for This term" in page
+    assert "come back later: the file will be kept" in page
     assert 'http-equiv="refresh" content="3; url=/reports/term-summary.pdf?wait=1"' in page
     assert [name for name, _ in queued(queue)] == ["render"]
     assert client.get("/reports/term-summary.pdf?wait=1").status_code == 202
@@ -370,6 +371,31 @@ def test_the_summary_page_is_worked_out_once_then_read_from_the_store(
     changed = client.get("/reports/term-summary").get_data(as_text=True)
     assert _figures(changed) != _figures(first)
     assert len(stored_keys("summary-html")) == 2
+
+
+def test_planning_a_schools_summary_reads_what_it_shows_once(app, school_with_class, monkeypatch):
+    from cmt_schools.reports import ahead
+
+    school, _lead, _teacher, _four_r = school_with_class
+    term = _term(school)
+    one_by_one = {
+        file_format: summary_job(school, term, TODAY, file_format).key
+        for file_format in ("html", "pdf", "csv")
+    }
+    reads = []
+    read_inputs = ahead.summary_key
+
+    def counted(*args):
+        reads.append(args)
+        return read_inputs(*args)
+
+    monkeypatch.setattr(ahead, "summary_key", counted)
+    planned = list(ahead.current_summary(school.id))
+
+    assert len(reads) == 1  # one reading of its inputs for the page, the PDF and the CSV
+    assert {job.kind: job.key for job in planned} == {
+        f"summary-{file_format}": key for file_format, key in one_by_one.items()
+    }
 
 
 @BOTH_QUEUES

@@ -58,7 +58,11 @@ def test_an_export_is_made_by_the_worker_sent_once_then_deleted(app, queue, scho
     link = asked.headers["Location"]
     waiting = client.get(link)
     assert waiting.status_code == 202
-    assert "Making the export of your school&#39;s data" in waiting.get_data(as_text=True)
+    page = waiting.get_data(as_text=True)
+    assert "Making the export of your school&#39;s data" in page
+    # The lead is told the export does not wait for them as a pack would.
+    assert "deleted once you have downloaded it, or after an hour" in page
+    assert "the file will be kept" not in page
     assert [name for name, _ in queued(queue)] == ["render"]
     assert exports_logged(school.id) == 0  # nothing read yet
 

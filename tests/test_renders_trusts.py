@@ -113,6 +113,65 @@ def test_a_change_in_a_member_school_renders_its_trusts_summary_ahead(app, queue
     assert summary_job(school, term, today).key in stored_keys("summary-pdf")
 
 
+def _figures(page: str) -> str:
+    """The trust summary page's figures: what the store holds, without the page around them."""
+    return page[page.index('<div class="panel notice">') : page.index("</main>")]
+
+
+def test_the_trust_summary_page_is_worked_out_once_then_read_from_the_store(
+    app, queue, oak, monkeypatch
+):
+    trust = oak["trust"]
+    school, _lead, _teacher = oak["schools"][0]
+    nothing_rendered(queue)
+    client = sign_in(app, oak["user"])
+    url = f"/trusts/{trust.id}/summary"
+    first = client.get(url).get_data(as_text=True)
+    assert "across 2 schools" in first and "Oakfield" in first and "Riverside" in first
+    assert len(stored_keys("trust-summary-html")) == 1
+    assert owners("trust-summary-html") == [(None, trust.id)]  # the trust's, no school's
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("the trust summary was worked out again")
+
+    monkeypatch.setattr(trusts, "summary_for", not_again)
+    again = client.get(url)
+    assert again.status_code == 200
+    assert _figures(again.get_data(as_text=True)) == _figures(first)
+
+    monkeypatch.undo()
+    begin_write()
+    school.name = "Oakfield Park"  # a member school's summary changes: so does the trust's
+    db.session.commit()
+    changed = client.get(url).get_data(as_text=True)
+    assert "Oakfield Park" in _figures(changed)
+    assert len(stored_keys("trust-summary-html")) == 2
+
+
+def test_planning_a_trusts_summary_reads_each_member_schools_inputs_once(app, oak, monkeypatch):
+    from cmt_schools.trusts import ahead
+
+    trust = trusts.find_trust(oak["trust"].id)
+    today = ahead.trust_today()
+    term = default_trust_term(trusts.terms_of_trust(trust.id), today)
+    one_by_one = {f: trust_summary_job(trust, term, today, f).key for f in ("html", "pdf", "csv")}
+    reads = []
+    read_inputs = ahead.summary_key
+
+    def counted(*args):
+        reads.append(args[0].id)
+        return read_inputs(*args)
+
+    monkeypatch.setattr(ahead, "summary_key", counted)
+    planned = list(ahead.current_trust_summary(trust.id))
+
+    member_ids = [school.id for school, _lead, _teacher in oak["schools"]]
+    assert sorted(reads) == sorted(member_ids)  # once each, for its page, PDF and CSV together
+    assert {job.kind: job.key for job in planned} == {
+        f"trust-summary-{f}": key for f, key in one_by_one.items()
+    }
+
+
 def test_a_school_joining_a_trust_renders_the_trusts_summary_ahead(
     app, queue, oak, make_school, make_lead
 ):

@@ -29,6 +29,13 @@ from .data import export_school_data
 
 KIND = "data-export"
 UNSENT_FOR = timedelta(hours=1)
+# What the progress page tells a lead who leaves it: the export is a copy of every record,
+# so it is not kept like a pack.
+WHILE_AWAY = (
+    "You can leave this page and come back to it within the hour. The export is deleted "
+    "once you have downloaded it, or after an hour if you have not, since it holds all of "
+    "your school's records."
+)
 REQUEST_KEY = re.compile(r"[0-9a-f]{64}")
 
 

@@ -266,6 +266,7 @@ def export_data():
         mimetype="application/zip",
         on_sent=lambda: forget(job.key),
         back=("Back to your school's data", url_for("onboarding.data_privacy")),
+        kept=exports.WHILE_AWAY,
     )
 
 

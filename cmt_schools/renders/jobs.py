@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from flask import current_app
 
 Scope = tuple[str, int]  # ("class", 12), ("school", 3), ("summary", 3)
 
@@ -113,6 +115,25 @@ def files_hash(seed: str, files: Iterable[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+_layout_hashes: dict[tuple, str] = {}
+
+
+def layout_hash(
+    seed: str, *, templates: str, modules_beside: str, static: Sequence[str] = ()
+) -> str:
+    """The hash of a layout, worked out once per process: `seed`, the templates in one
+    folder, the Python modules of the package holding `modules_beside` (a module's
+    `__file__`) and the named static files."""
+    cache_key = (seed, templates, modules_beside, tuple(static))
+    if cache_key not in _layout_hashes:
+        template_root = Path(current_app.root_path) / (current_app.template_folder or "templates")
+        files = sorted((template_root / templates).glob("*.html"))
+        files += sorted(Path(modules_beside).parent.glob("*.py"))
+        files += [Path(current_app.static_folder or "static") / name for name in static]
+        _layout_hashes[cache_key] = files_hash(seed, files)
+    return _layout_hashes[cache_key]
 
 
 def render(job: RenderJob) -> bytes:

@@ -8,14 +8,19 @@ request for one of those simply renders it again.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..database import begin_write
 from ..extensions import db
 from .jobs import RenderJob
 from .models import RenderedFile
+
+logger = logging.getLogger("cmt_schools.renders")
 
 
 def stored(key: str) -> bytes | None:
@@ -120,3 +125,19 @@ def keep_job(job: RenderJob, content: bytes) -> None:
         trust_id=job.trust_id,
         content=content,
     )
+
+
+def stored_or_made(job: RenderJob, make: Callable[[], bytes]) -> bytes:
+    """A page's part from the store (the worker renders it ahead), or made here and kept
+    for the next reader. A part that cannot be kept (a read-only database, say) is still
+    returned: the page is shown either way."""
+    content = stored_for(job)
+    if content is not None:
+        return content
+    content = make()
+    try:
+        keep_job(job, content)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.warning("renders: %s could not be kept (%s)", job.what, error)
+    return content

@@ -13,16 +13,13 @@ changes what the PDF shows changes one of these.
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import School
 from ..checkins.models import CheckIn, CheckInRelease
@@ -31,15 +28,14 @@ from ..core.dates import school_today, utcnow
 from ..extensions import db
 from ..packs.rendering import render_pdf
 from ..renders import RenderJob, each_day, every_few_minutes, plans_ahead, renderer, watch
-from ..renders.jobs import content_hash, files_hash
-from ..renders.store import keep_job, stored_for
+from ..renders.jobs import content_hash, layout_hash
+from ..renders.store import stored_or_made
 from ..runner.models import Delivery
 from ..scheduling.models import SchoolClass, Term
 from . import exports, queries
 from .context import summary_context
 from .summary import summarise_term
 
-logger = logging.getLogger("cmt_schools.renders")
 PRINT_TEMPLATE = "reports/term_summary_print.html"
 # Bump when the PDF changes in a way the templates' and modules' hash would not show.
 SUMMARY_LAYOUT_VERSION = "1"
@@ -63,7 +59,18 @@ class SummarySpec:
 def summary_job(school: School, term: Term, today: date, file_format: str = "pdf") -> RenderJob:
     """The summary as a PDF ("pdf"), its tidy table ("csv") or the figures of its page
     ("html", without the page around them): one key each."""
+    return summary_jobs(school, term, today, (file_format,))[0]
+
+
+def summary_jobs(
+    school: School, term: Term, today: date, formats: Sequence[str]
+) -> list[RenderJob]:
+    """A job for each format, from one reading of what the summary shows."""
     key = summary_key(school, term, today)
+    return [_summary_job(school, term, today, key, file_format) for file_format in formats]
+
+
+def _summary_job(school: School, term: Term, today: date, key: str, file_format: str) -> RenderJob:
     if file_format != "pdf":
         key = hashlib.sha256(f"{key}:{file_format}".encode()).hexdigest()
     return RenderJob(
@@ -108,18 +115,14 @@ def summary_key(school: School, term: Term, today: date) -> str:
     return content_hash(payload)
 
 
-_layout_version: dict[str, str] = {}
-
-
 def layout_version() -> str:
     """A hash of the summary's templates, its print stylesheet and the reports modules."""
-    if "hash" not in _layout_version:
-        templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
-        files = sorted((templates / "reports").glob("*.html"))
-        files += sorted(Path(__file__).parent.glob("*.py"))
-        files += [Path(current_app.static_folder or "static") / "css" / "report-print.css"]
-        _layout_version["hash"] = files_hash(SUMMARY_LAYOUT_VERSION, files)
-    return _layout_version["hash"]
+    return layout_hash(
+        SUMMARY_LAYOUT_VERSION,
+        templates="reports",
+        modules_beside=__file__,
+        static=("css/report-print.css",),
+    )
 
 
 def _summary(spec: SummarySpec):
@@ -150,16 +153,10 @@ def summary_body(school: School, term: Term, today: date) -> Markup:
     """The summary page's figures: from the store (the worker renders them ahead), or worked
     out here and kept for the next lead who opens the page."""
     job = summary_job(school, term, today, "html")
-    content = stored_for(job)
-    if content is not None:
-        return Markup(content.decode())  # noqa: S704 - rendered by our own escaping templates
-    html = render_body(summarise_term(school, term, today=today))
-    try:
-        keep_job(job, html.encode())
-    except SQLAlchemyError as error:  # a read-only database, say: the page is still shown
-        db.session.rollback()
-        logger.warning("renders: the summary page could not be kept (%s)", error)
-    return Markup(html)  # noqa: S704 - as above
+    content = stored_or_made(
+        job, lambda: render_body(summarise_term(school, term, today=today)).encode()
+    )
+    return Markup(content.decode())  # noqa: S704 - rendered by our own escaping templates
 
 
 def render_body(summary) -> str:
@@ -181,9 +178,7 @@ def current_summary(school_id: int) -> Iterator[RenderJob]:
     term = queries.default_term(list(terms), today)
     if term is not None:
         # Page first: more leads open the page than download its files.
-        yield summary_job(school, term, today, "html")
-        yield summary_job(school, term, today, "pdf")
-        yield summary_job(school, term, today, "csv")
+        yield from summary_jobs(school, term, today, ("html", "pdf", "csv"))
 
 
 @plans_ahead("school")

@@ -1,4 +1,5 @@
-"""Trust summaries as render jobs: the PDF and the CSV of a trust's term, made by a worker.
+"""Trust summaries as render jobs: the PDF, the CSV and the page's figures of a trust's term,
+made by a worker.
 
 A trust summary is its member schools' released figures, summed and protected again
 (summary.py), so its key is made of theirs: each member school's own summary key for its
@@ -11,12 +12,12 @@ renders both: a school's summary scope plans its trust's summary (below).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import delete, select
 
 from ..core.dates import school_zone
@@ -24,8 +25,9 @@ from ..extensions import db
 from ..onboarding.data import before_school_data_deleted
 from ..packs.rendering import render_pdf
 from ..renders import RenderJob, plans_ahead, renderer, watch
-from ..renders.jobs import content_hash, files_hash
+from ..renders.jobs import content_hash, layout_hash
 from ..renders.models import RenderedFile
+from ..renders.store import stored_or_made
 from ..reports.ahead import layout_version as school_layout_version
 from ..reports.ahead import summary_key
 from . import exports, services
@@ -34,7 +36,12 @@ from .models import Trust, TrustSchool
 from .terms import TrustTerm, default_trust_term, find_trust_term, term_for
 
 PRINT_TEMPLATE = "trusts/summary_print.html"
-FORMATS = {"pdf": "the trust summary", "csv": "the trust summary's table"}
+BODY_TEMPLATE = "trusts/_summary_body.html"
+FORMATS = {
+    "pdf": "the trust summary",
+    "csv": "the trust summary's table",
+    "html": "the trust summary's page",
+}
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,25 @@ def trust_today() -> date:
 
 
 def trust_summary_job(trust: Trust, term: TrustTerm, today: date, file_format: str) -> RenderJob:
-    """The trust's summary for a term as a PDF ("pdf") or its tidy table ("csv")."""
+    """The trust's summary for a term as a PDF ("pdf"), its tidy table ("csv") or the
+    figures of its page ("html")."""
+    return trust_summary_jobs(trust, term, today, (file_format,))[0]
+
+
+def trust_summary_jobs(
+    trust: Trust, term: TrustTerm, today: date, formats: Sequence[str]
+) -> list[RenderJob]:
+    """A job for each format, from one reading of the member schools' summaries' inputs."""
     key = trust_summary_key(trust, term, today)
-    key = hashlib.sha256(f"{key}:trust:{file_format}".encode()).hexdigest()
+    return [_trust_summary_job(trust, term, today, key, file_format) for file_format in formats]
+
+
+def _trust_summary_job(
+    trust: Trust, term: TrustTerm, today: date, key: str, file_format: str
+) -> RenderJob:
     return RenderJob(
         kind=f"trust-summary-{file_format}",
-        key=key,
+        key=hashlib.sha256(f"{key}:trust:{file_format}".encode()).hexdigest(),
         school_id=None,
         trust_id=trust.id,
         spec=TrustSummarySpec(trust.id, term.slug, today),
@@ -81,17 +101,9 @@ def trust_summary_key(trust: Trust, term: TrustTerm, today: date) -> str:
     return content_hash(payload)
 
 
-_layout_version: dict[str, str] = {}
-
-
 def layout_version() -> str:
     """The school summary's layout hash, with the trust's templates and modules."""
-    if "hash" not in _layout_version:
-        templates = Path(current_app.root_path) / (current_app.template_folder or "templates")
-        files = sorted((templates / "trusts").glob("*.html"))
-        files += sorted(Path(__file__).parent.glob("*.py"))
-        _layout_version["hash"] = files_hash(school_layout_version(), files)
-    return _layout_version["hash"]
+    return layout_hash(school_layout_version(), templates="trusts", modules_beside=__file__)
 
 
 def _summary(spec: TrustSummarySpec):
@@ -112,6 +124,27 @@ def render_trust_csv(spec: TrustSummarySpec) -> bytes:
     return exports.to_csv(_summary(spec))
 
 
+@renderer("trust-summary-html")
+def render_trust_page_body(spec: TrustSummarySpec) -> bytes:
+    return render_body(_summary(spec)).encode()
+
+
+def render_body(summary) -> str:
+    """The trust summary page's figures (all but the page around them and its term picker)."""
+    return render_template(BODY_TEMPLATE, **summary_context(summary))
+
+
+def trust_summary_body(trust: Trust, term: TrustTerm, today: date) -> Markup:
+    """The trust summary page's figures: from the store, or worked out here and kept.
+    A trust's summary reads every member school's, so on a trust of many schools this is
+    what keeps its page quick."""
+    job = trust_summary_job(trust, term, today, "html")
+    content = stored_or_made(
+        job, lambda: render_body(services.summary_for(trust, term, today=today)).encode()
+    )
+    return Markup(content.decode())  # noqa: S704 - rendered by our own escaping templates
+
+
 @plans_ahead("trust")
 def current_trust_summary(trust_id: int) -> Iterator[RenderJob]:
     """The summary a trust's staff opening its page today would see (its default term)."""
@@ -121,8 +154,8 @@ def current_trust_summary(trust_id: int) -> Iterator[RenderJob]:
     today = trust_today()
     term = default_trust_term(services.terms_of_trust(trust_id), today)
     if term is not None:
-        yield trust_summary_job(trust, term, today, "pdf")
-        yield trust_summary_job(trust, term, today, "csv")
+        # Page first: more of the trust's staff read it than download its files.
+        yield from trust_summary_jobs(trust, term, today, ("html", "pdf", "csv"))
 
 
 @plans_ahead("school")

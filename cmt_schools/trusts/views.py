@@ -18,7 +18,7 @@ from ..core.navigation import add_nav_item
 from ..renders.downloads import send_rendered
 from ..reports.forms import AuditPageForm
 from . import exports, services
-from .ahead import trust_summary_job, trust_today
+from .ahead import trust_summary_body, trust_summary_job, trust_today
 from .context import summary_context
 from .terms import default_trust_term, find_trust_term, school_years
 
@@ -106,9 +106,14 @@ def dashboard(trust_id: int):
 def summary(trust_id: int):
     trust = _own_trust_or_404(trust_id)
     terms, term = _chosen_term(trust.id, required=True)
-    found = _summary(trust, term)
+    _finalise_due(trust)
     return render_template(
-        "trusts/summary.html", trust=trust, terms=terms, **summary_context(found)
+        "trusts/summary.html",
+        trust=trust,
+        terms=terms,
+        term=term,
+        school_count=len(services.members(trust.id)),
+        body=trust_summary_body(trust, term, trust_today()),
     )
 
 
