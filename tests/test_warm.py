@@ -83,8 +83,7 @@ def test_a_worker_starts_with_templates_compiled_lessons_read_and_a_connection_o
     assert found["cached"] == found["templates"]
     # The first requests of this worker (a page, the pupil's join page, the health check)
     # render without compiling anything: it was all done at the start.
-    assert found["statuses"] == [200, 200, found["statuses"][2]]
-    assert found["statuses"][2] in (200, 503)
+    assert found["statuses"] == [200, 200, 200]  # /healthz: degraded (no render worker)
     assert found["compiled_in_requests"] == []
     assert found["curriculum_loaded"] == 1
     assert found["bank_holiday_years"] == 2 * found["nations"]

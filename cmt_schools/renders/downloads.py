@@ -28,13 +28,14 @@ def send_rendered(
     mimetype: str,
     on_sent: Callable[[], None] | None = None,
     back: tuple[str, str] | None = None,
-    kept: str = "You can leave this page and come back later: the file will be kept.",
+    kept: str | None = None,
 ) -> Response | tuple:
     """The file, if it is in the store; else a page that waits for it (and queues it).
 
     `filename` must be safe to put in a header as it is; `on_sent` runs only when the file
     itself is sent (an audit event, say); `back` is (words, url) for a link off the page;
-    `kept` tells the reader what becomes of the file if they leave the page.
+    `kept` tells the reader what becomes of the file if they leave the page (by default,
+    that it is kept).
     """
     waiting = request.args.get("wait") == "1"
     content = stored_for(job)

@@ -20,6 +20,7 @@ from ..reports.forms import AuditPageForm
 from . import exports, services
 from .ahead import trust_summary_body, trust_summary_job, trust_today
 from .context import summary_context
+from .models import TrustSchool
 from .terms import default_trust_term, find_trust_term, school_years
 
 bp = Blueprint("trusts", __name__)
@@ -70,11 +71,14 @@ def _summary(trust, term):
     return services.summary_for(trust, term, today=trust_today())
 
 
-def _finalise_due(trust) -> None:
-    # Check-ins past their closing time get their release first, so the trust counts them.
+def _finalise_due(trust) -> list[TrustSchool]:
+    """The trust's memberships, each school's check-ins past their closing time released
+    first, so the trust counts them."""
     now = datetime.now(UTC)
-    for membership in services.members(trust.id):
+    memberships = services.members(trust.id)
+    for membership in memberships:
         finalise_due_checkins(now, school_id=membership.school_id)
+    return memberships
 
 
 @bp.route("/trust")
@@ -106,13 +110,13 @@ def dashboard(trust_id: int):
 def summary(trust_id: int):
     trust = _own_trust_or_404(trust_id)
     terms, term = _chosen_term(trust.id, required=True)
-    _finalise_due(trust)
+    memberships = _finalise_due(trust)
     return render_template(
         "trusts/summary.html",
         trust=trust,
         terms=terms,
         term=term,
-        school_count=len(services.members(trust.id)),
+        school_count=len(memberships),
         body=trust_summary_body(trust, term, trust_today()),
     )
 
